@@ -1,0 +1,165 @@
+package nodeipc
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"syscall"
+)
+
+// Channel is one end of a Node.js IPC channel: what `process.send` /
+// `process.on('message')` are to a Node child, and `subprocess.send` /
+// `subprocess.on('message')` to a Node parent.
+//
+// A Channel owns its socket and two goroutines: a reader, which answers the
+// protocol's internal messages (handle acknowledgements, socket-list
+// queries) by itself and queues user messages for Recv, and a writer that
+// flushes messages queued behind a handle transfer. Received messages are
+// kept, in order, until Recv takes them, whether or not anybody is receiving
+// yet.
+//
+// Concurrency: all methods are safe to call from any goroutine. Send, Post
+// and SendHandle from several goroutines are serialized; each frame is
+// written whole, in the order the calls took the write lock. Each message
+// goes to exactly one Recv; ordering is only meaningful with one receiver.
+// Close unblocks every other method and is idempotent.
+type Channel struct {
+	conn  *net.UnixConn
+	rc    syscall.RawConn
+	codec codec
+	opts  Options
+
+	w  writer
+	in inbox
+	sl socketLists
+
+	done      chan struct{} // closed when the channel is disconnected
+	closing   chan struct{} // closed when Close starts
+	closeOnce sync.Once
+	wg        sync.WaitGroup // reader and writer goroutines
+
+	mu  sync.Mutex
+	err error // why the channel ended; set before done is closed
+}
+
+// New returns a Channel over an established connection: one end of an
+// AF_UNIX SOCK_STREAM socketpair whose other end a peer uses as its Node IPC
+// channel. New takes ownership of conn: Close closes it. The connection must
+// not be used by anybody else afterwards.
+func New(conn *net.UnixConn, opts *Options) (*Channel, error) {
+	if conn == nil {
+		return nil, errors.New("nodeipc: New: nil conn")
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	o := opts.withDefaults()
+	cd, err := newCodec(o.Serialization)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("nodeipc: New: %w", err)
+	}
+	c := &Channel{
+		conn:    conn,
+		rc:      rc,
+		codec:   cd,
+		opts:    o,
+		done:    make(chan struct{}),
+		closing: make(chan struct{}),
+	}
+	c.w.init(c)
+	c.in.init(o.MaxQueuedMessages)
+	c.sl.init()
+	c.wg.Add(2)
+	go c.readLoop()
+	go c.w.flushLoop()
+	return c, nil
+}
+
+func newCodec(s Serialization) (codec, error) {
+	switch s {
+	case JSON:
+		return jsonCodec{}, nil
+	case Advanced:
+		return newAdvancedCodec()
+	}
+	return nil, fmt.Errorf("nodeipc: unknown serialization %v", s)
+}
+
+// Serialization reports the channel's wire encoding.
+func (c *Channel) Serialization() Serialization { return c.codec.mode() }
+
+// Done returns a channel that is closed when the IPC channel is
+// disconnected: the peer closed it or exited, a fatal error occurred, or
+// Close was called. It plays the role of Node's 'disconnect' event. Messages
+// received before the disconnect can still be taken with Recv.
+func (c *Channel) Done() <-chan struct{} { return c.done }
+
+// Err returns nil while the channel is connected. After Done is closed it
+// reports why: an error wrapping ErrDisconnected when the peer closed the
+// channel, net.ErrClosed after Close, or the fatal error that ended it.
+func (c *Channel) Err() error {
+	select {
+	case <-c.done:
+	default:
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Connected reports whether the channel is still connected, like Node's
+// `connected` property.
+func (c *Channel) Connected() bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+		return !c.isClosing()
+	}
+}
+
+// fail ends the channel with err (the first error wins), closes the socket
+// and wakes everybody. It is safe to call more than once and from any
+// goroutine.
+func (c *Channel) fail(err error) {
+	c.mu.Lock()
+	first := c.err == nil
+	if first {
+		c.err = err
+	}
+	c.mu.Unlock()
+	if !first {
+		return
+	}
+	c.conn.Close() // unblocks the reader and any write in progress
+	c.w.abort(err)
+	close(c.done)
+}
+
+// Close disconnects, like Node's disconnect(): it stops accepting new
+// messages, waits (up to Options.CloseTimeout) until messages queued behind
+// an unacknowledged handle are written, then closes the socket. The peer
+// sees EOF; a Node peer emits 'disconnect'. Every message for which Send or
+// SendHandle returned nil has been handed to the kernel and is delivered.
+//
+// Close waits for the channel's goroutines to finish and closes file
+// descriptors received but not yet claimed. It returns an error if queued
+// messages could not be written (they are also reported to the Send calls
+// waiting on them). Calling Close again returns nil.
+func (c *Channel) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		close(c.closing)
+		err = c.w.drain(c.opts.CloseTimeout)
+		c.fail(net.ErrClosed)
+		c.wg.Wait()
+		c.in.closeFiles()
+	})
+	return err
+}

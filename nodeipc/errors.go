@@ -1,0 +1,120 @@
+package nodeipc
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Compare with errors.Is; the concrete errors returned by the
+// package wrap these.
+var (
+	// ErrNoChannel reports that the process was not started with an IPC
+	// channel: NODE_CHANNEL_FD is unset or empty.
+	ErrNoChannel = errors.New("nodeipc: no IPC channel (NODE_CHANNEL_FD is not set; start this program with child_process.fork() or an 'ipc' stdio slot)")
+
+	// ErrDisconnected reports that the peer closed the channel (EOF) or the
+	// channel failed. Returned by Send after the disconnect and by Recv once
+	// every message received before the disconnect has been returned.
+	ErrDisconnected = errors.New("nodeipc: channel disconnected")
+
+	// ErrMessageTooLarge reports a message over Options.MaxMessageSize,
+	// received or about to be sent.
+	ErrMessageTooLarge = errors.New("nodeipc: message too large")
+
+	// ErrMalformedMessage reports a frame from the peer that is not a valid
+	// message in the channel's serialization (not JSON, bad V8 data, empty
+	// line).
+	ErrMalformedMessage = errors.New("nodeipc: malformed message")
+
+	// ErrQueueFull reports that more than Options.MaxQueuedMessages received
+	// messages were waiting for Recv. The channel is closed.
+	ErrQueueFull = errors.New("nodeipc: too many unreceived messages")
+
+	// ErrUnsolicitedAck reports a NODE_HANDLE_ACK or NODE_HANDLE_NACK from the
+	// peer while no handle was waiting for one.
+	ErrUnsolicitedAck = errors.New("nodeipc: unsolicited handle acknowledgement")
+
+	// ErrMissingHandle reports a NODE_HANDLE message that arrived without a
+	// file descriptor. The message was answered with NODE_HANDLE_NACK and
+	// dropped, as Node does.
+	ErrMissingHandle = errors.New("nodeipc: handle message arrived without a file descriptor")
+
+	// ErrControlTruncated reports that the kernel truncated the ancillary data
+	// of a read (MSG_CTRUNC): file descriptors sent by the peer were lost.
+	ErrControlTruncated = errors.New("nodeipc: ancillary data truncated, file descriptors lost")
+
+	// ErrHandleNotReceived reports that the peer answered NODE_HANDLE_NACK to
+	// every transmission of a handle.
+	ErrHandleNotReceived = errors.New("nodeipc: handle did not reach the receiving process")
+
+	// ErrBadHandle reports a handle that cannot be used: a received fd whose
+	// kind does not match the message's handle type, an unknown type, or a
+	// value passed to SendHandle that is not a supported socket.
+	ErrBadHandle = errors.New("nodeipc: unusable handle")
+
+	// ErrUnsupportedValue reports a value that cannot be sent: what Node's
+	// send() would reject (top-level undefined or BigInt, functions), or what
+	// the serialization cannot represent.
+	ErrUnsupportedValue = errors.New("nodeipc: value cannot be sent")
+)
+
+// ProtocolError describes input from the peer that could not be understood.
+// Recv returns it in the place of the offending message; unless the error
+// also wraps ErrDisconnected, the channel stays open and the next Recv
+// continues with the next message.
+type ProtocolError struct {
+	// Op names what was being done: "parse", "handle", "ack", "recvmsg".
+	Op string
+	// Data holds up to 256 bytes of the offending frame, for diagnostics.
+	Data []byte
+	// Err is the cause; it wraps one of the package sentinels.
+	Err error
+}
+
+func (e *ProtocolError) Error() string {
+	if len(e.Data) > 0 {
+		return fmt.Sprintf("nodeipc: %s: %v (data %q)", e.Op, e.Err, e.Data)
+	}
+	return fmt.Sprintf("nodeipc: %s: %v", e.Op, e.Err)
+}
+
+func (e *ProtocolError) Unwrap() error { return e.Err }
+
+func protocolError(op string, data []byte, err error) *ProtocolError {
+	const max = 256
+	if len(data) > max {
+		data = data[:max]
+	}
+	return &ProtocolError{Op: op, Data: append([]byte(nil), data...), Err: err}
+}
+
+// EnvError reports a malformed NODE_CHANNEL_FD or
+// NODE_CHANNEL_SERIALIZATION_MODE, or an inherited fd that is not a connected
+// AF_UNIX stream socket.
+type EnvError struct {
+	Var   string // the environment variable
+	Value string // its value
+	Err   error  // why it was rejected
+}
+
+func (e *EnvError) Error() string {
+	return fmt.Sprintf("nodeipc: %s=%q: %v", e.Var, e.Value, e.Err)
+}
+
+func (e *EnvError) Unwrap() error { return e.Err }
+
+// HandleError reports a handle that arrived but could not be turned into a
+// Go socket (for example an fd whose kind does not match the message's
+// type). The message itself is kept in Message, so nothing is lost; its
+// Handle is nil and the fd has been closed.
+type HandleError struct {
+	Type    string   // the handle type named by the peer, e.g. "net.Socket"
+	Message *Message // the message that came with the handle
+	Err     error    // the cause; wraps ErrBadHandle
+}
+
+func (e *HandleError) Error() string {
+	return fmt.Sprintf("nodeipc: handle %q: %v", e.Type, e.Err)
+}
+
+func (e *HandleError) Unwrap() error { return e.Err }

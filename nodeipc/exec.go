@@ -1,0 +1,86 @@
+package nodeipc
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Start starts cmd with an IPC channel, as Node's child_process.fork()
+// does, and returns the parent's end. The caller builds cmd (path, args,
+// directory, stdio, environment) and must not have started it.
+//
+// Start creates an AF_UNIX stream socketpair, appends the child's end to
+// cmd.ExtraFiles (so its number in the child is 3 + its index there: 3
+// unless the caller added ExtraFiles), and sets NODE_CHANNEL_FD and
+// NODE_CHANNEL_SERIALIZATION_MODE (from opts.Serialization) in cmd.Env,
+// starting from cmd.Environ() when cmd.Env is nil and replacing inherited
+// values. After cmd.Start it closes its copy of the child's end, so the
+// channel reports a disconnect when the child exits.
+//
+// The Channel and the process are separate: closing the Channel does not
+// kill the child, and the caller still calls cmd.Wait.
+func Start(cmd *exec.Cmd, opts *Options) (*Channel, error) {
+	if cmd.Process != nil {
+		return nil, fmt.Errorf("nodeipc: Start: command already started")
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	mode := JSON
+	if opts != nil {
+		mode = opts.Serialization
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socketpair", err)
+	}
+	parent := os.NewFile(uintptr(fds[0]), "nodeipc-parent")
+	child := os.NewFile(uintptr(fds[1]), "nodeipc-child")
+	defer child.Close()
+
+	slot := 3 + len(cmd.ExtraFiles)
+	cmd.ExtraFiles = append(cmd.ExtraFiles, child)
+	env := cmd.Env
+	if env == nil {
+		env = cmd.Environ()
+	}
+	env = withoutVars(env, envChannelFDPrefix, envSerializationPrefix)
+	cmd.Env = append(env, envChannelFDPrefix+strconv.Itoa(slot), envSerializationPrefix+mode.String())
+
+	if err := cmd.Start(); err != nil {
+		parent.Close()
+		return nil, err
+	}
+	c, err := net.FileConn(parent)
+	parent.Close()
+	if err != nil {
+		return nil, fmt.Errorf("nodeipc: Start: %w", err)
+	}
+	ch, err := New(c.(*net.UnixConn), opts)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return ch, nil
+}
+
+// withoutVars returns env without the entries that start with any prefix.
+func withoutVars(env []string, prefixes ...string) []string {
+	out := make([]string, 0, len(env)+2)
+next:
+	for _, kv := range env {
+		for _, p := range prefixes {
+			if strings.HasPrefix(kv, p) {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+// Package jsonx is the one place nodeipc touches a JSON library. Everything
+// else calls these functions, so the implementation (github.com/goccy/go-json
+// today) can be swapped for encoding/json or encoding/json/v2 in this file
+// alone.
+//
+// The encoder is tuned to produce what JavaScript's JSON.stringify produces
+// for the same value: no HTML escaping, and U+2028/U+2029 written raw.
+package jsonx
+
+import (
+	"bytes"
+
+	json "github.com/goccy/go-json"
+)
+
+// RawMessage is a raw encoded JSON value.
+type RawMessage = json.RawMessage
+
+// Marshal encodes v the way JSON.stringify would write the same value.
+func Marshal(v any) ([]byte, error) {
+	b, err := json.MarshalWithOption(v, json.DisableHTMLEscape())
+	if err != nil {
+		return nil, err
+	}
+	return unescapeLineSeparators(b), nil
+}
+
+// Unmarshal decodes data into v.
+func Unmarshal(data []byte, v any) error {
+	return json.Unmarshal(data, v)
+}
+
+// Valid reports whether data is one valid JSON value (leading and trailing
+// JSON whitespace allowed, as JSON.parse allows it).
+func Valid(data []byte) bool {
+	return json.Valid(data)
+}
+
+// unescapeLineSeparators rewrites the escapes \u2028 and \u2029 to the raw
+// UTF-8 characters, as JSON.stringify emits them. A backslash is only ever
+// written by the encoder inside a string, as the first byte of an escape, so
+// scanning escape by escape cannot mistake an escaped backslash followed by
+// "u2028" for the escape itself.
+func unescapeLineSeparators(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u202`)) {
+		return b
+	}
+	out := b[:0]
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c != '\\' || i+1 >= len(b) {
+			out = append(out, c)
+			i++
+			continue
+		}
+		if b[i+1] == 'u' && i+6 <= len(b) && b[i+2] == '2' && b[i+3] == '0' && b[i+4] == '2' && (b[i+5] == '8' || b[i+5] == '9') {
+			// In-place is safe: the output (3 bytes) is shorter than the escape (6).
+			out = append(out, 0xE2, 0x80, 0xA8+(b[i+5]-'8'))
+			i += 6
+			continue
+		}
+		out = append(out, c, b[i+1])
+		i += 2
+	}
+	return out
+}
+
+// Compact appends to dst the JSON-encoded src with insignificant space
+// removed.
+func Compact(dst *bytes.Buffer, src []byte) error {
+	return json.Compact(dst, src)
+}

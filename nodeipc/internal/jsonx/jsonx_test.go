@@ -1,0 +1,29 @@
+package jsonx
+
+import "testing"
+
+func TestMarshalMatchesStringify(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   any
+		want string
+	}{
+		{"html", "<a>&", `"<a>&"`},
+		{"line separators", "a\u2028b\u2029c", "\"a\u2028b\u2029c\""},
+		{"escaped backslash before u2028 text", `\u2028`, `"\\u2028"`},
+		{"control", "\x01\x1f\x7f", `"\u0001\u001f` + "\x7f\""},
+		{"big float", 1e21, `1e+21`},
+		{"small float", 1e-7, `1e-7`},
+		{"negative zero", -0.0, `0`},
+	}
+	for _, tt := range tests {
+		got, err := Marshal(tt.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if string(got) != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package nodeipc
+
+import (
+	"fmt"
+	"time"
+)
+
+// Serialization selects how messages are encoded on the wire. It must match
+// the peer: Node's fork() option `serialization`.
+type Serialization int
+
+const (
+	// JSON is Node's default: one JSON.stringify text per line.
+	JSON Serialization = iota
+	// Advanced is Node's `serialization: 'advanced'`: V8 ValueSerializer
+	// payloads behind a 4-byte big-endian length.
+	Advanced
+)
+
+// String returns the value Node uses in NODE_CHANNEL_SERIALIZATION_MODE.
+func (s Serialization) String() string {
+	switch s {
+	case JSON:
+		return "json"
+	case Advanced:
+		return "advanced"
+	}
+	return fmt.Sprintf("Serialization(%d)", int(s))
+}
+
+// ParseSerialization parses a NODE_CHANNEL_SERIALIZATION_MODE value the way
+// Node does: "" and "json" mean JSON, "advanced" means Advanced, anything else
+// is an error.
+func ParseSerialization(s string) (Serialization, error) {
+	switch s {
+	case "", "json":
+		return JSON, nil
+	case "advanced":
+		return Advanced, nil
+	}
+	return 0, fmt.Errorf("unknown serialization %q (want json or advanced)", s)
+}
+
+// Default limits.
+const (
+	DefaultMaxMessageSize = 128 << 20
+	DefaultMaxFDsPerRead  = 16
+	DefaultCloseTimeout   = 10 * time.Second
+)
+
+// Options configures a Channel. A nil *Options means all defaults. The
+// constructors copy the struct; changing it afterwards has no effect.
+type Options struct {
+	// Serialization is the wire encoding. FromEnv ignores it and uses
+	// NODE_CHANNEL_SERIALIZATION_MODE; Start exports it to the child.
+	Serialization Serialization
+
+	// MaxMessageSize bounds one message on the wire (a JSON line without its
+	// newline, or an advanced payload without its length prefix), in both
+	// directions. 0 means DefaultMaxMessageSize. A larger incoming message
+	// ends the channel with ErrMessageTooLarge; a larger outgoing one makes
+	// Send fail and leaves the channel open.
+	MaxMessageSize int
+
+	// MaxQueuedMessages bounds the messages received but not yet returned by
+	// Recv. 0 means unbounded, as in Node. When the bound is exceeded the
+	// channel ends with ErrQueueFull rather than stop reading (which would
+	// also stop handle acknowledgements).
+	MaxQueuedMessages int
+
+	// MaxFDsPerRead bounds the file descriptors accepted by one read. Node
+	// sends at most one per message; more are treated as a flood: the kernel
+	// closes the excess and Recv reports ErrControlTruncated. 0 means
+	// DefaultMaxFDsPerRead.
+	MaxFDsPerRead int
+
+	// CloseTimeout bounds how long Close waits for messages queued behind an
+	// unacknowledged handle. 0 means DefaultCloseTimeout.
+	CloseTimeout time.Duration
+
+	// OnInternalMessage, if set, is called with every internal message
+	// (a `cmd` string longer than 5 characters starting with "NODE_") that the
+	// channel does not handle itself, such as NODE_CLUSTER. It runs on the
+	// channel's read goroutine: it must not block, and must not call Send or
+	// SendHandle (which may wait for that goroutine); use Post instead. A
+	// handle that came with the message belongs to the callback.
+	OnInternalMessage func(*Message)
+}
+
+func (o *Options) withDefaults() Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.MaxFDsPerRead <= 0 {
+		c.MaxFDsPerRead = DefaultMaxFDsPerRead
+	}
+	if c.CloseTimeout <= 0 {
+		c.CloseTimeout = DefaultCloseTimeout
+	}
+	return c
+}
+
+func (o *Options) validate() error {
+	if o == nil {
+		return nil
+	}
+	if o.Serialization != JSON && o.Serialization != Advanced {
+		return fmt.Errorf("nodeipc: invalid Options.Serialization %d", int(o.Serialization))
+	}
+	if o.MaxQueuedMessages < 0 {
+		return fmt.Errorf("nodeipc: negative Options.MaxQueuedMessages")
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package nodeipc
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+)
+
+// socketLists is the channel's part of Node's socket lists
+// (lib/internal/socket_list.js), in both roles:
+//
+//   - receiver: per connection key, how many net.Socket handles received
+//     with that key are still open; answers NODE_SOCKET_GET_COUNT and
+//     NODE_SOCKET_NOTIFY_CLOSE.
+//   - sender: waiters for the peer's NODE_SOCKET_COUNT and
+//     NODE_SOCKET_ALL_CLOSED replies (SocketCount, NotifyClose).
+type socketLists struct {
+	mu       sync.Mutex
+	recv     map[string]*recvList
+	counts   map[string][]chan countReply
+	closes   map[string][]chan countReply
+	finished bool
+}
+
+type recvList struct {
+	open        int
+	notifyClose bool // a NOTIFY_CLOSE waits for open to reach 0
+}
+
+type countReply struct {
+	n   int
+	err error
+}
+
+func (s *socketLists) init() {
+	s.recv = make(map[string]*recvList)
+	s.counts = make(map[string][]chan countReply)
+	s.closes = make(map[string][]chan countReply)
+}
+
+// track counts a received socket and wraps it so that closing it is seen.
+func (s *socketLists) track(c *Channel, key string, conn net.Conn) *TrackedConn {
+	s.mu.Lock()
+	l := s.recv[key]
+	if l == nil {
+		l = &recvList{}
+		s.recv[key] = l
+	}
+	l.open++
+	s.mu.Unlock()
+	return &TrackedConn{Conn: conn, onClose: func() {
+		s.mu.Lock()
+		l.open--
+		reply := l.open == 0 && l.notifyClose
+		if reply {
+			l.notifyClose = false
+		}
+		s.mu.Unlock()
+		if reply {
+			c.postInternal(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
+		}
+	}}
+}
+
+// handle reacts to a socket-list message from the peer.
+func (s *socketLists) handle(c *Channel, cmd, key string, count int) {
+	switch cmd {
+	case "NODE_SOCKET_GET_COUNT":
+		s.mu.Lock()
+		l := s.recv[key]
+		n := 0
+		if l != nil {
+			n = l.open
+		}
+		s.mu.Unlock()
+		if l != nil { // Node does not answer for an unknown key
+			c.postInternal(field{"cmd", "NODE_SOCKET_COUNT"}, field{"key", key}, field{"count", n})
+		}
+	case "NODE_SOCKET_NOTIFY_CLOSE":
+		s.mu.Lock()
+		l := s.recv[key]
+		reply := l != nil && l.open == 0
+		if l != nil && !reply {
+			l.notifyClose = true
+		}
+		s.mu.Unlock()
+		if reply {
+			c.postInternal(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
+		}
+	case "NODE_SOCKET_COUNT":
+		s.answer(s.counts, key, countReply{n: count})
+	case "NODE_SOCKET_ALL_CLOSED":
+		s.answer(s.closes, key, countReply{})
+	}
+}
+
+func (s *socketLists) answer(m map[string][]chan countReply, key string, r countReply) {
+	s.mu.Lock()
+	ws := m[key]
+	delete(m, key)
+	s.mu.Unlock()
+	for _, w := range ws {
+		w <- r
+	}
+}
+
+// disconnected fails every waiter, as Node fails getConnections() with
+// ERR_CHILD_CLOSED_BEFORE_REPLY.
+func (s *socketLists) disconnected() {
+	s.mu.Lock()
+	s.finished = true
+	var ws []chan countReply
+	for k, l := range s.counts {
+		ws = append(ws, l...)
+		delete(s.counts, k)
+	}
+	for k, l := range s.closes {
+		ws = append(ws, l...)
+		delete(s.closes, k)
+	}
+	s.mu.Unlock()
+	for _, w := range ws {
+		w <- countReply{err: ErrDisconnected}
+	}
+}
+
+func (s *socketLists) wait(ctx context.Context, c *Channel, m map[string][]chan countReply, cmd, key string) (int, error) {
+	ch := make(chan countReply, 1)
+	s.mu.Lock()
+	if s.finished {
+		s.mu.Unlock()
+		return 0, ErrDisconnected
+	}
+	m[key] = append(m[key], ch)
+	s.mu.Unlock()
+	if err := c.postInternal(field{"cmd", cmd}, field{"key", key}); err != nil {
+		return 0, err
+	}
+	select {
+	case r := <-ch:
+		return r.n, r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// SocketCount asks the peer how many of the sockets this process sent it
+// with the connection key (SendHandleOptions.Key) are still open, like the
+// per-child part of Node's server.getConnections(). A Node peer that never
+// received a socket with that key does not answer: SocketCount then waits
+// until ctx ends. It fails when the channel disconnects first.
+func (c *Channel) SocketCount(ctx context.Context, key string) (int, error) {
+	n, err := c.sl.wait(ctx, c, c.sl.counts, "NODE_SOCKET_GET_COUNT", key)
+	if err != nil {
+		return 0, fmt.Errorf("nodeipc: socket count %q: %w", key, err)
+	}
+	return n, nil
+}
+
+// NotifyClose tells the peer that the server behind key is closing and waits
+// until it reports that every socket it received with that key is closed,
+// like the per-child part of Node's server.close(). The same rules as for
+// SocketCount apply to unknown keys and disconnects.
+func (c *Channel) NotifyClose(ctx context.Context, key string) error {
+	if _, err := c.sl.wait(ctx, c, c.sl.closes, "NODE_SOCKET_NOTIFY_CLOSE", key); err != nil {
+		return fmt.Errorf("nodeipc: notify close %q: %w", key, err)
+	}
+	return nil
+}

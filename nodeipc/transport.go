@@ -1,0 +1,74 @@
+package nodeipc
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// recvmsg reads from the channel socket, parking on the netpoller while no
+// data is available. Received descriptors are close-on-exec.
+func (c *Channel) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
+	var operr error
+	err = c.rc.Read(func(fd uintptr) bool {
+		for {
+			n, oobn, flags, _, operr = unix.Recvmsg(int(fd), p, oob, unix.MSG_CMSG_CLOEXEC)
+			if operr != unix.EINTR {
+				break
+			}
+		}
+		return operr != unix.EAGAIN
+	})
+	if err == nil && operr != nil {
+		err = os.NewSyscallError("recvmsg", operr)
+	}
+	return n, oobn, flags, err
+}
+
+// parseRights extracts the descriptors of every SCM_RIGHTS message in oob,
+// each wrapped in an *os.File so that it has an owner at once. Other control
+// messages are ignored, as libuv does.
+func parseRights(oob []byte) ([]*os.File, error) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	var files []*os.File
+	for i := range msgs {
+		if msgs[i].Header.Level != unix.SOL_SOCKET || msgs[i].Header.Type != unix.SCM_RIGHTS {
+			continue
+		}
+		fds, perr := unix.ParseUnixRights(&msgs[i])
+		if perr != nil {
+			if err == nil {
+				err = perr
+			}
+			continue
+		}
+		for _, fd := range fds {
+			files = append(files, os.NewFile(uintptr(fd), "nodeipc-handle"))
+		}
+	}
+	return files, err
+}
+
+// writeFrame writes b whole. When file is non-nil its descriptor rides on
+// the first sendmsg only; a short write is finished with plain writes, so the
+// peer receives the descriptor exactly once, with the frame's first byte.
+// It returns how many bytes were written. The caller holds the write token.
+func (c *Channel) writeFrame(b []byte, file *os.File) (int, error) {
+	if file == nil {
+		return c.conn.Write(b)
+	}
+	var oob []byte
+	sc, err := file.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	if cerr := sc.Control(func(fd uintptr) { oob = unix.UnixRights(int(fd)) }); cerr != nil {
+		return 0, cerr
+	}
+	n, _, err := c.conn.WriteMsgUnix(b, oob, nil)
+	if err != nil || n == len(b) {
+		return n, err
+	}
+	m, err := c.conn.Write(b[n:])
+	return n + m, err
+}
