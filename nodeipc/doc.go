@@ -1,0 +1,73 @@
+// Package nodeipc speaks Node.js's child_process IPC protocol, byte for byte,
+// so that a Go program can be forked by Node (process.send /
+// process.on('message') on the Go side), fork Node scripts itself, and
+// exchange messages and sockets with them as a Node process would.
+//
+// A Go child started by Node's fork() or spawn() with an 'ipc' stdio slot
+// opens its channel with FromEnv; a Go parent starts a Node child (or any
+// peer) with Start; New wraps an existing socket. All three return a
+// *Channel:
+//
+//	ch, err := nodeipc.FromEnv(nil)
+//	if err != nil { ... } // errors.Is(err, nodeipc.ErrNoChannel) outside Node
+//	defer ch.Close()
+//	for m, err := range ch.Messages(ctx) {
+//		if err != nil { break }
+//		var v map[string]any
+//		m.Decode(&v)
+//		ch.Send(ctx, map[string]any{"got": v})
+//	}
+//
+// # Protocol
+//
+// The channel is one end of an AF_UNIX SOCK_STREAM socketpair. The child
+// finds its end in NODE_CHANNEL_FD and the encoding in
+// NODE_CHANNEL_SERIALIZATION_MODE ("json", the default, or "advanced").
+//
+// In JSON mode every message is JSON.stringify(value) followed by "\n",
+// written in one write. Go values are encoded with encoding/json's rules
+// (struct tags, sorted map keys) but JSON.stringify's escaping: no HTML
+// escaping, U+2028 and U+2029 written raw. A Go map's keys are sorted as
+// strings, while JavaScript objects put integer-like keys first in numeric
+// order: the values are equal, the bytes may differ. NaN and ±Inf cannot be
+// encoded (JSON.stringify would write null) and make Send fail.
+//
+// In advanced mode every message is a 4-byte big-endian length followed by
+// a V8 ValueSerializer payload, as Node's `serialization: 'advanced'` writes
+// it (see package nodeipc/v8).
+//
+// A received value is internal, and never reaches Recv, when it is an object
+// whose `cmd` is a string longer than five characters starting with
+// "NODE_" (Node's rule). The channel answers the internal messages of the
+// child_process protocol itself: NODE_HANDLE (a message with a socket; the
+// descriptor travels as SCM_RIGHTS with the message's first byte) is
+// answered with NODE_HANDLE_ACK, or NODE_HANDLE_NACK when no descriptor came
+// with it; NODE_SOCKET_GET_COUNT and NODE_SOCKET_NOTIFY_CLOSE are answered
+// from the socket lists. Other internal messages (NODE_CLUSTER, see package
+// cluster) go to Options.OnInternalMessage.
+//
+// When a message with a handle was sent, every later message waits until the
+// peer acknowledged it, exactly as in Node; a NACK makes the sender send the
+// handle again, at most three more times.
+//
+// Disconnecting is closing the socket: there is no goodbye message. EOF or a
+// read error from the peer disconnects the channel.
+//
+// # Concurrency and ownership
+//
+// A Channel owns its socket and runs two goroutines (a reader and a writer)
+// until it is closed or disconnected. All methods are safe for concurrent
+// use. Received messages are queued without bound (Options.MaxQueuedMessages
+// sets one) until Recv takes them; a received handle belongs to whoever
+// receives its Message. Close waits for the goroutines and closes what the
+// channel still owns.
+//
+// # Errors from the peer
+//
+// Input the peer should never send (a line that is not JSON, an unsolicited
+// ACK, a NODE_HANDLE without its descriptor, a descriptor of the wrong kind)
+// is reported by Recv as a *ProtocolError or *HandleError in the place of
+// the message, and the channel stays usable: Node itself would crash. A
+// frame over Options.MaxMessageSize, or a broken socket, ends the channel;
+// messages received before are still returned by Recv first.
+package nodeipc

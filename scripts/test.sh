@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every check of the project: installs the pinned Node binaries
+# (package.json, from npm), then vet, gofmt, and the whole test suite with
+# the race detector, including the compatibility tests against every pinned
+# Node version, and short fuzzing runs. A missing Node binary fails the run
+# when CI=true (or NODEIPC_REQUIRE_NODE=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== npm ci (pinned Node binaries)"
+npm ci --no-audit --no-fund --ignore-scripts
+for n in node_modules/node*/bin/node; do echo "$n: $($n --version)"; done
+
+echo "== go vet"
+go vet ./...
+
+echo "== gofmt"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go test -race"
+NODEIPC_REQUIRE_NODE=1 go test -race -count=1 -timeout 30m ./...
+
+if [ -x scripts/fuzz.sh ]; then
+  echo "== fuzz (short)"
+  scripts/fuzz.sh "${FUZZTIME:-10s}"
+fi
+echo "== all checks passed"
