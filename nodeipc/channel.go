@@ -137,6 +137,7 @@ func (c *Channel) fail(err error) {
 	if !first {
 		return
 	}
+	c.in.finish(err)
 	c.conn.Close() // unblocks the reader and any write in progress
 	c.w.abort(err)
 	close(c.done)

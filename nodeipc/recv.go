@@ -85,9 +85,13 @@ func (in *inbox) push(it item) bool {
 	return true
 }
 
+// finish records the terminal error Recv returns once the queue is empty.
+// The first call wins.
 func (in *inbox) finish(err error) {
 	in.mu.Lock()
-	in.end = err
+	if in.end == nil {
+		in.end = err
+	}
 	in.mu.Unlock()
 }
 
@@ -120,12 +124,7 @@ func (in *inbox) pop(ctx context.Context, done <-chan struct{}) (*Message, error
 		select {
 		case <-in.wake:
 		case <-done:
-			// The reader sets end before done is closed; loop to drain.
-			in.mu.Lock()
-			if in.end == nil {
-				in.end = ErrDisconnected
-			}
-			in.mu.Unlock()
+			// fail sets end before it closes done: loop to drain.
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -152,21 +151,11 @@ const (
 func (c *Channel) readLoop() {
 	defer c.wg.Done()
 	err := c.readFrames()
-	if c.isClosing() || errors.Is(err, net.ErrClosed) {
-		c.mu.Lock()
-		if c.err == nil && c.isClosing() {
-			err = net.ErrClosed
-		}
-		c.mu.Unlock()
+	if c.isClosing() {
+		err = net.ErrClosed
 	}
-	c.mu.Lock()
-	if c.err != nil {
-		err = c.err
-	}
-	c.mu.Unlock()
-	c.in.finish(err)
-	c.sl.disconnected()
 	c.fail(err)
+	c.sl.disconnected()
 }
 
 func (c *Channel) isClosing() bool {
