@@ -210,7 +210,11 @@ func (e *encoder) container(rv reflect.Value, key any) error {
 	case reflect.Struct:
 		fields := structFields(rv, nil, 0)
 		fields = resolveFields(fields)
+		// JavaScript lists array-index names first; other fields keep their order.
 		slices.SortStableFunc(fields, func(a, b fieldVal) int {
+			if !a.isIdx && !b.isIdx {
+				return 0
+			}
 			return jsKeyOrder(a.mapKV, b.mapKV)
 		})
 		e.buf = append(e.buf, 'o')
