@@ -272,7 +272,48 @@ function capture(values) {
   });
 }
 
+// Mirrors ChildProcessDeserializer: host object kind 0 = view, 1 = plain value.
+function deserialize(buf) {
+  const d = new v8.DefaultDeserializer(buf);
+  d._readHostObject = function () {
+    const k = this.readUint32();
+    if (k === 0) return v8.DefaultDeserializer.prototype._readHostObject.call(this);
+    if (k === 1) return this.readValue();
+    throw new Error('bad host object kind');
+  };
+  d.readHeader();
+  return d.readValue();
+}
+
+// --check FILE: FILE holds {name: hex} written by Go; each payload must
+// deserialize (as Node's IPC receiver does) to a value deepStrictEqual to the case.
+function check(file) {
+  const assert = require('assert');
+  const want = new Map(cases().map((x) => [x.name, x.value]));
+  const got = JSON.parse(fs.readFileSync(file, 'utf8'));
+  let n = 0;
+  const failures = [];
+  for (const [name, hex] of Object.entries(got)) {
+    if (!want.has(name)) continue;
+    try {
+      const v = deserialize(Buffer.from(hex, 'hex'));
+      // Compare with what Node itself reads back from its own bytes: V8 drops
+      // custom error names, extra error properties and so on by design.
+      const exp = deserialize(serialize(want.get(name)));
+      if (v instanceof Date && isNaN(v) && exp instanceof Date && isNaN(exp)) { n++; continue; }
+      assert.deepStrictEqual(v, exp);
+      // err_real_stack carries this process's own stack trace, so it differs here.
+      if (v instanceof Error && name !== 'err_real_stack') assert.strictEqual(v.stack, exp.stack);
+      n++;
+    } catch (e) {
+      failures.push(name + ': ' + e.message.split('\n')[0]);
+    }
+  }
+  console.log(JSON.stringify({ node: process.version, ok: n, failures }));
+}
+
 async function main() {
+  if (process.argv[2] === '--check') return check(process.argv[3]);
   const outdir = process.argv[2] || path.join(__dirname, '..', 'v8');
   const list = cases();
   const live = list.filter((x) => x.live);
@@ -287,10 +328,8 @@ async function main() {
       checked++;
     }
     // Node must read back what it wrote (same check as the IPC receiver).
-    const d = new v8.DefaultDeserializer(Buffer.from(hex, 'hex'));
-    d._readHostObject = function () { const k = this.readUint32(); if (k === 0) return v8.DefaultDeserializer.prototype._readHostObject.call(this); return this.readValue(); };
     let readable = true;
-    try { d.readHeader(); d.readValue(); } catch { readable = false; }
+    try { deserialize(Buffer.from(hex, 'hex')); } catch { readable = false; }
     return { name: x.name, hex, desc: describe(x.value), live: x.live, readable };
   });
   const major = process.versions.node.split('.')[0];
