@@ -236,6 +236,9 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 				return nil
 			}
 		}
+		if !isRefValue(v) {
+			return c.mismatch(v, t, path)
+		}
 		key := convKey{v, t}
 		if s, ok := c.done[key]; ok {
 			dst.Set(s)
@@ -269,14 +272,15 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 		}
 	case reflect.Map:
 		key := convKey{v, t}
-		if m, ok := c.done[key]; ok && isRefValue(v) {
+		if !isRefValue(v) {
+			return c.mismatch(v, t, path)
+		}
+		if m, ok := c.done[key]; ok {
 			dst.Set(m)
 			return nil
 		}
 		dst.Set(reflect.MakeMap(t))
-		if isRefValue(v) {
-			c.done[key] = dst
-		}
+		c.done[key] = dst
 		return c.toMap(dst, v, path)
 	case reflect.Struct:
 		o, ok := v.(*Object)
