@@ -1,0 +1,788 @@
+package v8
+
+import (
+	"encoding/binary"
+	"math"
+	"math/big"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// DefaultMaxDepth is the nesting limit used by Decode, Unmarshal and Marshal.
+const DefaultMaxDepth = 1000
+
+// MaxDepth is the nesting limit applied by Marshal.
+const MaxDepth = DefaultMaxDepth
+
+// Decoder holds decoding options. The zero value is ready to use.
+type Decoder struct {
+	// MaxDepth limits the nesting of objects, arrays, maps, sets, errors and
+	// host objects. Zero means DefaultMaxDepth.
+	MaxDepth int
+}
+
+// Decode parses a payload (header + one value) into the generic representation
+// described in the package documentation.
+func Decode(data []byte) (any, error) {
+	var d Decoder
+	return d.Decode(data)
+}
+
+// Decode parses a payload using the decoder's options.
+func (d *Decoder) Decode(data []byte) (any, error) {
+	max := d.MaxDepth
+	if max <= 0 {
+		max = DefaultMaxDepth
+	}
+	r := reader{data: data, maxDepth: max}
+	if err := r.readHeader(); err != nil {
+		return nil, err
+	}
+	v, err := r.readValue()
+	if err != nil {
+		return nil, err
+	}
+	if r.pos != len(r.data) {
+		return nil, r.fail(ErrTrailingData, "bytes after the top-level value")
+	}
+	return v, nil
+}
+
+// pendingObject marks an id whose object is not readable yet (V8 registers
+// errors and host objects only after their contents are complete).
+type pendingObject struct{}
+
+type reader struct {
+	data     []byte
+	pos      int
+	version  uint64
+	ids      []any
+	depth    int
+	maxDepth int
+}
+
+func (r *reader) fail(err error, reason string) error {
+	return &SyntaxError{Offset: r.pos, Err: err, Reason: reason}
+}
+
+func (r *reader) readHeader() error {
+	if len(r.data) < 2 || r.data[0] != 0xFF {
+		return r.fail(ErrBadVersion, "missing FF version header")
+	}
+	r.pos = 1
+	v, err := r.varint()
+	if err != nil {
+		return err
+	}
+	if v < 13 || v > 16 {
+		return r.fail(ErrBadVersion, "unsupported format version")
+	}
+	r.version = v
+	return nil
+}
+
+func (r *reader) varint() (uint64, error) {
+	var v uint64
+	var shift uint
+	for {
+		if r.pos >= len(r.data) {
+			return 0, r.fail(ErrTruncated, "varint")
+		}
+		b := r.data[r.pos]
+		r.pos++
+		if shift == 63 && b > 1 || shift > 63 {
+			return 0, r.fail(ErrBadLength, "varint overflows 64 bits")
+		}
+		v |= uint64(b&0x7F) << shift
+		if b < 0x80 {
+			return v, nil
+		}
+		shift += 7
+	}
+}
+
+func (r *reader) varint32() (uint32, error) {
+	v, err := r.varint()
+	if err != nil {
+		return 0, err
+	}
+	if v > math.MaxUint32 {
+		return 0, r.fail(ErrBadLength, "varint exceeds 32 bits")
+	}
+	return uint32(v), nil
+}
+
+// length reads a byte/element count and checks it against the remaining input
+// (each counted unit needs at least unit bytes).
+func (r *reader) length(unit int) (int, error) {
+	v, err := r.varint()
+	if err != nil {
+		return 0, err
+	}
+	if r.version < 16 && v > math.MaxUint32 {
+		return 0, r.fail(ErrBadLength, "length exceeds 32 bits")
+	}
+	rem := uint64(len(r.data) - r.pos)
+	if v > rem/uint64(unit) {
+		return 0, r.fail(ErrBadLength, "length exceeds remaining data")
+	}
+	return int(v), nil
+}
+
+func (r *reader) raw(n int) []byte {
+	b := r.data[r.pos : r.pos+n : r.pos+n]
+	r.pos += n
+	return b
+}
+
+func (r *reader) double() (float64, error) {
+	if len(r.data)-r.pos < 8 {
+		return 0, r.fail(ErrTruncated, "double")
+	}
+	f := math.Float64frombits(binary.LittleEndian.Uint64(r.data[r.pos:]))
+	r.pos += 8
+	return f, nil
+}
+
+// peekTag skips padding and returns the next tag without consuming it.
+func (r *reader) peekTag() (byte, error) {
+	for r.pos < len(r.data) && r.data[r.pos] == 0x00 {
+		r.pos++
+	}
+	if r.pos >= len(r.data) {
+		return 0, r.fail(ErrTruncated, "expected a tag")
+	}
+	return r.data[r.pos], nil
+}
+
+func (r *reader) allocID() int {
+	r.ids = append(r.ids, pendingObject{})
+	return len(r.ids) - 1
+}
+
+func (r *reader) enter() error {
+	r.depth++
+	if r.depth > r.maxDepth {
+		return r.fail(ErrMaxDepth, "nesting too deep")
+	}
+	return nil
+}
+
+func (r *reader) readValue() (any, error) {
+	for {
+		tag, err := r.peekTag()
+		if err != nil {
+			return nil, err
+		}
+		r.pos++
+		switch tag {
+		case '?':
+			if _, err := r.varint(); err != nil {
+				return nil, err
+			}
+			continue
+		case '_':
+			return Undefined{}, nil
+		case '0':
+			return nil, nil
+		case 'T':
+			return true, nil
+		case 'F':
+			return false, nil
+		case 'I':
+			v, err := r.varint()
+			if err != nil {
+				return nil, err
+			}
+			if v > math.MaxUint32 {
+				return nil, r.fail(ErrBadValue, "int32 out of range")
+			}
+			u := uint32(v)
+			return int(int32(u>>1) ^ -int32(u&1)), nil
+		case 'U':
+			v, err := r.varint32()
+			if err != nil {
+				return nil, err
+			}
+			return int(v), nil
+		case 'N':
+			f, err := r.double()
+			if err != nil {
+				return nil, err
+			}
+			return Double(f), nil
+		case 'Z':
+			return r.bigint()
+		case '"', 'c', 'S':
+			return r.stringBody(tag)
+		case '^':
+			id, err := r.varint()
+			if err != nil {
+				return nil, err
+			}
+			if id >= uint64(len(r.ids)) {
+				return nil, r.fail(ErrBadReference, "reference to an unknown id")
+			}
+			v := r.ids[id]
+			if _, ok := v.(pendingObject); ok {
+				return nil, r.fail(ErrBadReference, "reference to an incomplete object")
+			}
+			return v, nil
+		case 'o':
+			return r.object()
+		case 'A':
+			return r.denseArray()
+		case 'a':
+			return r.sparseArray()
+		case 'D':
+			id := r.allocID()
+			f, err := r.double()
+			if err != nil {
+				return nil, err
+			}
+			d := &Date{Ms: f}
+			r.ids[id] = d
+			return d, nil
+		case 'y', 'x':
+			b := &Boxed{Value: tag == 'y'}
+			r.ids = append(r.ids, b)
+			return b, nil
+		case 'n':
+			id := r.allocID()
+			f, err := r.double()
+			if err != nil {
+				return nil, err
+			}
+			b := &Boxed{Value: f}
+			r.ids[id] = b
+			return b, nil
+		case 'z':
+			id := r.allocID()
+			n, err := r.bigint()
+			if err != nil {
+				return nil, err
+			}
+			b := &Boxed{Value: n}
+			r.ids[id] = b
+			return b, nil
+		case 's':
+			id := r.allocID()
+			s, err := r.stringValue()
+			if err != nil {
+				return nil, err
+			}
+			b := &Boxed{Value: s}
+			r.ids[id] = b
+			return b, nil
+		case 'R':
+			return r.regexp()
+		case ';':
+			return r.mapValue()
+		case '\'':
+			return r.setValue()
+		case 'B':
+			id := r.allocID()
+			n, err := r.length(1)
+			if err != nil {
+				return nil, err
+			}
+			ab := &ArrayBuffer{Bytes: r.raw(n)}
+			r.ids[id] = ab
+			return r.afterBuffer(ab)
+		case '~':
+			id := r.allocID()
+			n, err := r.length(1)
+			if err != nil {
+				return nil, err
+			}
+			max, err := r.varint()
+			if err != nil {
+				return nil, err
+			}
+			if uint64(n) > max {
+				return nil, r.fail(ErrBadLength, "resizable ArrayBuffer longer than its maximum")
+			}
+			ab := &ArrayBuffer{Bytes: r.raw(n), Resizable: true, MaxByteLength: max}
+			r.ids[id] = ab
+			return r.afterBuffer(ab)
+		case '\\':
+			return r.hostObject()
+		case 'r':
+			return r.errorValue()
+		default:
+			r.pos--
+			return nil, r.fail(ErrBadTag, "unexpected tag 0x"+hex2(tag))
+		}
+	}
+}
+
+func hex2(b byte) string {
+	const digits = "0123456789abcdef"
+	return string([]byte{digits[b>>4], digits[b&15]})
+}
+
+func (r *reader) afterBuffer(ab *ArrayBuffer) (any, error) {
+	// V8 reads an ArrayBufferView tag directly after its buffer; Node's IPC
+	// never produces one (views are host objects).
+	if r.pos < len(r.data) && r.data[r.pos] == 'V' {
+		return nil, r.fail(ErrBadTag, "ArrayBufferView tag V is not supported (Node IPC sends views as host objects)")
+	}
+	return ab, nil
+}
+
+func (r *reader) bigint() (*big.Int, error) {
+	bits, err := r.varint32()
+	if err != nil {
+		return nil, err
+	}
+	n64 := uint64(bits >> 1)
+	if n64 > uint64(len(r.data)-r.pos) {
+		return nil, r.fail(ErrBadLength, "BigInt longer than remaining data")
+	}
+	n := int(n64)
+	neg := bits&1 == 1
+	if n == 0 {
+		if neg {
+			return nil, r.fail(ErrBadValue, "BigInt negative zero")
+		}
+		return new(big.Int), nil
+	}
+	le := r.raw(n)
+	be := make([]byte, n)
+	for i := range le {
+		be[n-1-i] = le[i]
+	}
+	z := new(big.Int).SetBytes(be)
+	if neg {
+		if z.Sign() == 0 {
+			return nil, r.fail(ErrBadValue, "BigInt negative zero")
+		}
+		z.Neg(z)
+	}
+	return z, nil
+}
+
+// stringBody reads the payload of a string tag.
+func (r *reader) stringBody(tag byte) (any, error) {
+	switch tag {
+	case '"':
+		n, err := r.length(1)
+		if err != nil {
+			return nil, err
+		}
+		return latin1ToString(r.raw(n)), nil
+	case 'S':
+		n, err := r.length(1)
+		if err != nil {
+			return nil, err
+		}
+		b := r.raw(n)
+		if utf8.Valid(b) {
+			return string(b), nil
+		}
+		return UTF16String(utf16.Encode([]rune(string(b)))), nil
+	default: // 'c'
+		n, err := r.length(1)
+		if err != nil {
+			return nil, err
+		}
+		if n&1 != 0 {
+			return nil, r.fail(ErrBadLength, "odd two-byte string length")
+		}
+		return twoByteValue(r.raw(n)), nil
+	}
+}
+
+// stringValue reads a value that must be a string (V8 ReadString).
+func (r *reader) stringValue() (any, error) {
+	tag, err := r.peekTag()
+	if err != nil {
+		return nil, err
+	}
+	if tag != '"' && tag != 'c' && tag != 'S' {
+		return nil, r.fail(ErrBadValue, "expected a string")
+	}
+	r.pos++
+	return r.stringBody(tag)
+}
+
+func latin1ToString(b []byte) string {
+	ascii := true
+	for _, c := range b {
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)*2)
+	for _, c := range b {
+		out = utf8.AppendRune(out, rune(c))
+	}
+	return string(out)
+}
+
+// twoByteValue converts UTF-16LE bytes to a Go string when re-encoding that
+// string reproduces a two-byte string, otherwise to a UTF16String.
+func twoByteValue(b []byte) any {
+	u := make([]uint16, len(b)/2)
+	wide, lone := false, false
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if c > 0xFF {
+			wide = true
+		}
+		if c >= 0xD800 && c < 0xDC00 {
+			if i+1 < len(u) && u[i+1] >= 0xDC00 && u[i+1] < 0xE000 {
+				i++
+				continue
+			}
+			lone = true
+		} else if c >= 0xDC00 && c < 0xE000 {
+			lone = true
+		}
+	}
+	if wide && !lone {
+		return string(utf16.Decode(u))
+	}
+	return UTF16String(u)
+}
+
+// properties reads key/value pairs until end, returning them and the count.
+func (r *reader) properties(end byte, props []Property) ([]Property, uint32, error) {
+	var count uint32
+	for {
+		tag, err := r.peekTag()
+		if err != nil {
+			return nil, 0, err
+		}
+		if tag == end {
+			r.pos++
+			return props, count, nil
+		}
+		k, err := r.readValue()
+		if err != nil {
+			return nil, 0, err
+		}
+		var p Property
+		switch kv := k.(type) {
+		case string:
+			p.Key = kv
+		case UTF16String:
+			p.Key, p.raw = kv.String(), kv
+		case int:
+			p.Key, p.raw = formatNumber(float64(kv)), kv
+		case Double:
+			p.Key, p.raw = formatNumber(float64(kv)), kv
+		default:
+			return nil, 0, r.fail(ErrBadValue, "object key is not a string or number")
+		}
+		p.Value, err = r.readValue()
+		if err != nil {
+			return nil, 0, err
+		}
+		props = append(props, p)
+		count++
+	}
+}
+
+func (r *reader) object() (any, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	o := &Object{}
+	r.ids = append(r.ids, o)
+	props, n, err := r.properties('{', nil)
+	if err != nil {
+		return nil, err
+	}
+	want, err := r.varint()
+	if err != nil {
+		return nil, err
+	}
+	if want != uint64(n) {
+		return nil, r.fail(ErrBadLength, "object property count mismatch")
+	}
+	o.Props = props
+	r.depth--
+	return o, nil
+}
+
+func (r *reader) denseArray() (any, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	a := &Array{}
+	r.ids = append(r.ids, a)
+	n, err := r.length(1)
+	if err != nil {
+		return nil, err
+	}
+	a.Length = uint32(n)
+	if n > math.MaxUint32 {
+		return nil, r.fail(ErrBadLength, "array too long")
+	}
+	a.Elements = make([]any, 0, n)
+	for i := 0; i < n; i++ {
+		tag, err := r.peekTag()
+		if err != nil {
+			return nil, err
+		}
+		if tag == '-' {
+			r.pos++
+			a.Elements = append(a.Elements, Hole{})
+			continue
+		}
+		v, err := r.readValue()
+		if err != nil {
+			return nil, err
+		}
+		a.Elements = append(a.Elements, v)
+	}
+	props, cnt, err := r.properties('$', nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.arrayTrailer(cnt, a.Length); err != nil {
+		return nil, err
+	}
+	a.Props = props
+	r.depth--
+	return a, nil
+}
+
+func (r *reader) arrayTrailer(count, length uint32) error {
+	np, err := r.varint()
+	if err != nil {
+		return err
+	}
+	nl, err := r.varint()
+	if err != nil {
+		return err
+	}
+	if np != uint64(count) || nl != uint64(length) {
+		return r.fail(ErrBadLength, "array property count or length mismatch")
+	}
+	return nil
+}
+
+func (r *reader) sparseArray() (any, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	a := &Array{Sparse: true}
+	r.ids = append(r.ids, a)
+	n, err := r.varint32()
+	if err != nil {
+		return nil, err
+	}
+	a.Length = n
+	props, cnt, err := r.properties('@', nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.arrayTrailer(cnt, a.Length); err != nil {
+		return nil, err
+	}
+	a.Props = props
+	r.depth--
+	return a, nil
+}
+
+func (r *reader) regexp() (any, error) {
+	id := r.allocID()
+	s, err := r.stringValue()
+	if err != nil {
+		return nil, err
+	}
+	flags, err := r.varint32()
+	if err != nil {
+		return nil, err
+	}
+	if flags&^regexpFlagMask != 0 {
+		return nil, r.fail(ErrBadValue, "invalid RegExp flags")
+	}
+	re := &RegExp{Flags: flags}
+	switch sv := s.(type) {
+	case string:
+		re.Source = sv
+	case UTF16String:
+		re.Source, re.raw = sv.String(), sv
+	}
+	r.ids[id] = re
+	return re, nil
+}
+
+func (r *reader) mapValue() (any, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	m := &Map{}
+	r.ids = append(r.ids, m)
+	var n uint64
+	for {
+		tag, err := r.peekTag()
+		if err != nil {
+			return nil, err
+		}
+		if tag == ':' {
+			r.pos++
+			break
+		}
+		k, err := r.readValue()
+		if err != nil {
+			return nil, err
+		}
+		v, err := r.readValue()
+		if err != nil {
+			return nil, err
+		}
+		m.Entries = append(m.Entries, MapEntry{Key: k, Value: v})
+		n += 2
+	}
+	want, err := r.varint()
+	if err != nil {
+		return nil, err
+	}
+	if want != n {
+		return nil, r.fail(ErrBadLength, "Map entry count mismatch")
+	}
+	r.depth--
+	return m, nil
+}
+
+func (r *reader) setValue() (any, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	s := &Set{}
+	r.ids = append(r.ids, s)
+	for {
+		tag, err := r.peekTag()
+		if err != nil {
+			return nil, err
+		}
+		if tag == ',' {
+			r.pos++
+			break
+		}
+		v, err := r.readValue()
+		if err != nil {
+			return nil, err
+		}
+		s.Values = append(s.Values, v)
+	}
+	want, err := r.varint()
+	if err != nil {
+		return nil, err
+	}
+	if want != uint64(len(s.Values)) {
+		return nil, r.fail(ErrBadLength, "Set size mismatch")
+	}
+	r.depth--
+	return s, nil
+}
+
+func (r *reader) hostObject() (any, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	id := r.allocID()
+	kind, err := r.varint()
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	switch kind {
+	case 0:
+		ti, err := r.varint()
+		if err != nil {
+			return nil, err
+		}
+		if ti >= uint64(numViewTypes) {
+			return nil, r.fail(ErrBadValue, "invalid host object type index")
+		}
+		n, err := r.length(1)
+		if err != nil {
+			return nil, err
+		}
+		v = &TypedArray{Type: ViewType(ti), Bytes: r.raw(n)}
+	case 1:
+		inner, err := r.readValue()
+		if err != nil {
+			return nil, err
+		}
+		v = &HostObject{Value: inner}
+	default:
+		return nil, r.fail(ErrBadValue, "invalid host object tag")
+	}
+	r.ids[id] = v
+	r.depth--
+	return v, nil
+}
+
+func (r *reader) errorValue() (any, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	id := r.allocID()
+	e := &Error{}
+	for {
+		t, err := r.varint()
+		if err != nil {
+			return nil, err
+		}
+		switch t {
+		case 'E':
+			e.Name = "EvalError"
+		case 'R':
+			e.Name = "RangeError"
+		case 'F':
+			e.Name = "ReferenceError"
+		case 'S':
+			e.Name = "SyntaxError"
+		case 'T':
+			e.Name = "TypeError"
+		case 'U':
+			e.Name = "URIError"
+		case 'm', 's':
+			sv, err := r.stringValue()
+			if err != nil {
+				return nil, err
+			}
+			var s string
+			var raw UTF16String
+			switch x := sv.(type) {
+			case string:
+				s = x
+			case UTF16String:
+				s, raw = x.String(), x
+			}
+			if t == 'm' {
+				e.Message, e.rawMessage, e.HasMessage = s, raw, true
+			} else {
+				e.Stack, e.rawStack, e.HasStack = s, raw, true
+				if e.HasCause {
+					e.CauseFirst = true
+				}
+			}
+		case 'c':
+			v, err := r.readValue()
+			if err != nil {
+				return nil, err
+			}
+			e.Cause, e.HasCause = v, true
+		case '.':
+			r.ids[id] = e
+			r.depth--
+			return e, nil
+		default:
+			return nil, r.fail(ErrBadTag, "invalid Error sub-tag")
+		}
+	}
+}

@@ -1,0 +1,63 @@
+// Package v8 implements the V8 ValueSerializer wire format as used by
+// Node.js child_process IPC in `serialization: 'advanced'` mode.
+//
+// The package is pure: it converts between bytes and Go values and never
+// touches sockets. A payload is the header `FF <varint version>` followed by
+// exactly one V8 value; the 4-byte big-endian length prefix of an IPC frame is
+// the caller's business.
+//
+// # Generic representation
+//
+// [Decode] returns values built from these Go types, chosen so that
+// re-encoding a decoded value with [Marshal] reproduces the bytes Node wrote:
+//
+//	V8 tag                       Go value
+//	_  undefined                 Undefined{}
+//	-  hole (dense arrays only)   Hole{} (an element of (*Array).Elements)
+//	0  null                      nil
+//	T/F                          bool
+//	I  int32                     int
+//	U  uint32                    int
+//	N  double                    Double (always re-encoded as N)
+//	Z  BigInt                    *big.Int
+//	"  one-byte string           string (UTF-8)
+//	c  two-byte string           string, or UTF16String when the text is all
+//	                             ≤ U+00FF (V8 wrote it two-byte anyway) or
+//	                             contains lone surrogates
+//	S  UTF-8 string              string
+//	o  object                    *Object (ordered properties)
+//	A/a dense/sparse array       *Array
+//	D  Date                      *Date
+//	y/x/n/z/s boxed primitive    *Boxed
+//	R  RegExp                    *RegExp
+//	;  Map                       *Map (ordered entries, any keys)
+//	'  Set                       *Set
+//	B/~ ArrayBuffer              *ArrayBuffer
+//	\  host object kind 0        *TypedArray (Buffer, Uint8Array, DataView, …)
+//	\  host object kind 1        *HostObject
+//	r  Error                     *Error
+//	^  back-reference            the same pointer as the referenced value
+//
+// Shared and cyclic structures decode to shared and cyclic pointers and are
+// re-encoded as back-references.
+//
+// # Encoding Go values
+//
+// [Marshal] also accepts ordinary Go values: nil → null, bool, every integer
+// kind (int32 range → I, otherwise N; integers beyond ±2^53 lose precision
+// exactly as they would in JavaScript), float32/float64 (I when integral,
+// within int32 range and not -0, like V8's Smi rule; otherwise N), string
+// (one-byte when every code point ≤ U+00FF, else two-byte with V8's alignment
+// padding; invalid UTF-8 becomes U+FFFD), []byte → Node Buffer, slices and
+// arrays → dense arrays, maps with string or integer keys → objects (keys in
+// JavaScript property order: array-index keys ascending, then the other keys
+// sorted), structs → objects (encoding/json field rules; a `v8:"name"` tag
+// takes precedence over the `json` tag), time.Time → Date, *big.Int → BigInt,
+// pointers (nil → null) and encoding.TextMarshaler → string. Repeated pointers,
+// maps and package reference types are written as back-references, so cyclic
+// Go graphs encode; other runaway recursion stops at [MaxDepth].
+//
+// Functions, channels, unsafe pointers and complex numbers cannot be encoded
+// and yield an *UnsupportedTypeError (Node: DataCloneError). Node's send-side
+// argument checks on the top-level value are available as [CheckTopLevel].
+package v8

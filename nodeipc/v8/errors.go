@@ -1,0 +1,113 @@
+package v8
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+)
+
+// Sentinel errors. A *SyntaxError wraps one of the decoding sentinels, so
+// errors.Is(err, ErrTruncated) and friends work on the result of Decode.
+var (
+	// ErrBadVersion reports a missing header or a format version other than 13–16.
+	ErrBadVersion = errors.New("v8: invalid or unsupported version")
+	// ErrTruncated reports input that ends inside a value.
+	ErrTruncated = errors.New("v8: unexpected end of data")
+	// ErrBadTag reports an unknown or misplaced tag.
+	ErrBadTag = errors.New("v8: invalid tag")
+	// ErrBadLength reports a length or count field that is inconsistent with
+	// the data (including lengths larger than the remaining input).
+	ErrBadLength = errors.New("v8: invalid length")
+	// ErrBadReference reports a back-reference to an unknown id.
+	ErrBadReference = errors.New("v8: invalid back-reference")
+	// ErrBadValue reports a structurally valid but semantically invalid value
+	// (non-string object key, negative-zero BigInt, bad RegExp flags, …).
+	ErrBadValue = errors.New("v8: invalid value")
+	// ErrTrailingData reports bytes after the top-level value.
+	ErrTrailingData = errors.New("v8: trailing data after value")
+	// ErrMaxDepth reports nesting deeper than the configured maximum, while
+	// decoding or encoding.
+	ErrMaxDepth = errors.New("v8: maximum nesting depth exceeded")
+
+	// ErrMissingArgs mirrors Node's ERR_MISSING_ARGS: process.send(undefined).
+	ErrMissingArgs = errors.New("v8: top-level value is undefined (Node: ERR_MISSING_ARGS)")
+	// ErrInvalidArgType mirrors Node's ERR_INVALID_ARG_TYPE for a top-level
+	// value that is not a string, number, boolean, object or null (a BigInt).
+	ErrInvalidArgType = errors.New("v8: top-level value must not be a BigInt (Node: ERR_INVALID_ARG_TYPE)")
+)
+
+// SyntaxError describes malformed input found by the decoder.
+type SyntaxError struct {
+	Offset int   // byte offset in the payload where the problem was detected
+	Err    error // one of the Err* sentinels
+	Reason string
+}
+
+// Error implements the error interface.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("%v at offset %d: %s", e.Err, e.Offset, e.Reason)
+}
+
+// Unwrap returns the sentinel error.
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// UnsupportedTypeError is returned by Marshal for Go values that have no V8
+// representation (functions, channels, unsafe pointers, complex numbers, maps
+// with unsupported key types). Node reports the equivalent as a DataCloneError.
+type UnsupportedTypeError struct {
+	Type   reflect.Type
+	Reason string
+}
+
+// Error implements the error interface.
+func (e *UnsupportedTypeError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("v8: cannot serialize %v: %s (DataCloneError)", e.Type, e.Reason)
+	}
+	return fmt.Sprintf("v8: cannot serialize %v (DataCloneError)", e.Type)
+}
+
+// UnsupportedValueError is returned by Marshal for values of a supported type
+// that cannot be written (a Hole outside an array, an invalid TypedArray type,
+// a BigInt-free Boxed, …).
+type UnsupportedValueError struct {
+	Value  any
+	Reason string
+}
+
+// Error implements the error interface.
+func (e *UnsupportedValueError) Error() string {
+	return "v8: cannot serialize value: " + e.Reason
+}
+
+// UnmarshalTypeError reports a decoded value that cannot be stored in the
+// requested Go type.
+type UnmarshalTypeError struct {
+	Value string       // description of the V8 value, e.g. "string", "number 1.5"
+	Type  reflect.Type // Go type it could not be assigned to
+	Path  string       // dotted path to the field, if known
+}
+
+// Error implements the error interface.
+func (e *UnmarshalTypeError) Error() string {
+	if e.Path != "" {
+		return fmt.Sprintf("v8: cannot unmarshal %s into Go value of type %v at %s", e.Value, e.Type, e.Path)
+	}
+	return fmt.Sprintf("v8: cannot unmarshal %s into Go value of type %v", e.Value, e.Type)
+}
+
+// InvalidUnmarshalError reports a non-pointer or nil argument to Unmarshal.
+type InvalidUnmarshalError struct {
+	Type reflect.Type
+}
+
+// Error implements the error interface.
+func (e *InvalidUnmarshalError) Error() string {
+	if e.Type == nil {
+		return "v8: Unmarshal(nil)"
+	}
+	if e.Type.Kind() != reflect.Pointer {
+		return "v8: Unmarshal(non-pointer " + e.Type.String() + ")"
+	}
+	return "v8: Unmarshal(nil " + e.Type.String() + ")"
+}
