@@ -1,13 +1,171 @@
 package nodeipc
 
-import "errors"
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
 
-// The advanced codec is provided by codec_v8.go once the V8 serializer is
-// in place.
-func newAdvancedCodec() (codec, error) {
-	return nil, errors.New("nodeipc: advanced serialization is not available yet")
+	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
+)
+
+// advancedCodec implements Node's `serialization: 'advanced'`: a 4-byte
+// big-endian payload length, then a V8 ValueSerializer payload (header
+// FF 0F and one value), as package v8 reads and writes it.
+type advancedCodec struct{}
+
+func newAdvancedCodec() (codec, error) { return advancedCodec{}, nil }
+
+func (advancedCodec) mode() Serialization { return Advanced }
+
+// appendFramed reserves the length prefix, lets enc append the payload,
+// then fills the prefix in.
+func appendFramed(dst []byte, max int, enc func([]byte) ([]byte, error)) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	out, err := enc(dst)
+	if err != nil {
+		return dst[:start], fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
+	}
+	n := len(out) - start - 4
+	if n > max {
+		return dst[:start], fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, n, max)
+	}
+	binary.BigEndian.PutUint32(out[start:], uint32(n))
+	return out, nil
+}
+
+func (advancedCodec) appendFrame(dst []byte, v any, max int) ([]byte, error) {
+	if err := v8.CheckTopLevel(v); err != nil {
+		return dst, fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
+	}
+	return appendFramed(dst, max, func(b []byte) ([]byte, error) { return v8.AppendMarshal(b, v) })
+}
+
+func (advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
+	if len(p) > max {
+		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(p), max)
+	}
+	if _, err := v8.Decode(p); err != nil {
+		return dst, fmt.Errorf("%w: not a V8 payload Node can read: %w", ErrUnsupportedValue, err)
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(p)))
+	return append(dst, p...), nil
+}
+
+func (advancedCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, max int) ([]byte, error) {
+	obj := &v8.Object{Props: []v8.Property{
+		{Key: "cmd", Value: "NODE_HANDLE"},
+		{Key: "type", Value: env.typ},
+		{Key: "msg", Value: msg},
+	}}
+	if env.key != "" {
+		obj.Props = append(obj.Props, v8.Property{Key: "key", Value: env.key})
+	}
+	if env.dgramType != "" {
+		obj.Props = append(obj.Props, v8.Property{Key: "dgramType", Value: env.dgramType})
+	}
+	return appendFramed(dst, max, func(b []byte) ([]byte, error) { return v8.AppendMarshal(b, obj) })
+}
+
+func (advancedCodec) appendInternal(dst []byte, fields []field) ([]byte, error) {
+	obj := &v8.Object{Props: make([]v8.Property, len(fields))}
+	for i, f := range fields {
+		obj.Props[i] = v8.Property{Key: f.key, Value: f.val}
+	}
+	return appendFramed(dst, 1<<62, func(b []byte) ([]byte, error) { return v8.AppendMarshal(b, obj) })
+}
+
+func (advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int, err error) {
+	if len(b) < 4 {
+		return 0, 0, 0, nil
+	}
+	n := binary.BigEndian.Uint32(b)
+	if uint64(n) > uint64(max) {
+		return 0, 0, 0, fmt.Errorf("%w: %d-byte frame announced (limit %d)", ErrMessageTooLarge, n, max)
+	}
+	if uint64(len(b)) < 4+uint64(n) {
+		return 0, 0, 0, nil
+	}
+	return 4, 4 + int(n), 4 + int(n), nil
+}
+
+// nodeUTF16 is "NODE_" as a two-byte V8 string stores it.
+var nodeUTF16 = []byte("N\x00O\x00D\x00E\x00_\x00")
+
+func (advancedCodec) parse(p []byte) (inbound, error) {
+	val, err := v8.Decode(p)
+	if err != nil {
+		return inbound{}, protocolError("parse", p, fmt.Errorf("%w: %w", ErrMalformedMessage, err))
+	}
+	m := &Message{mode: Advanced, data: p}
+	obj, ok := val.(*v8.Object)
+	if !ok || !(bytes.Contains(p, nodePrefix) || bytes.Contains(p, nodeUTF16)) {
+		return inbound{msg: m}, nil
+	}
+	f := advancedFields{obj}
+	cmd, ok := f.str("cmd")
+	if !ok || !isInternalCmd(cmd) {
+		return inbound{msg: m}, nil
+	}
+	return inbound{cmd: cmd, msg: m, obj: f}, nil
+}
+
+// advancedFields reads fields of a decoded V8 object.
+type advancedFields struct{ o *v8.Object }
+
+func (f advancedFields) str(key string) (string, bool) {
+	v, ok := f.o.Get(key)
+	if !ok {
+		return "", false
+	}
+	switch s := v.(type) {
+	case string:
+		return s, true
+	case v8.UTF16String:
+		return s.String(), true
+	}
+	return "", false
+}
+
+func (f advancedFields) num(key string) (float64, bool) {
+	v, ok := f.o.Get(key)
+	if !ok {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case v8.Double:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+func (f advancedFields) sub(key string) (*Message, internalFields, error) {
+	v, ok := f.o.Get(key)
+	if !ok {
+		return nil, nil, nil
+	}
+	if _, undef := v.(v8.Undefined); undef {
+		return nil, nil, nil
+	}
+	p, err := v8.Marshal(v)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrMalformedMessage, err)
+	}
+	m := &Message{mode: Advanced, data: p}
+	if o, ok := v.(*v8.Object); ok {
+		return m, advancedFields{o}, nil
+	}
+	return m, nil, nil
 }
 
 func decodeAdvanced(data []byte, v any) error {
-	return errors.New("nodeipc: advanced serialization is not available yet")
+	if err := v8.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("nodeipc: decode: %w", err)
+	}
+	return nil
 }
+
