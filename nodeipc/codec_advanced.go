@@ -168,4 +168,3 @@ func decodeAdvanced(data []byte, v any) error {
 	}
 	return nil
 }
-
