@@ -81,9 +81,12 @@ type Options struct {
 	// OnInternalMessage, if set, is called with every internal message
 	// (a `cmd` string longer than 5 characters starting with "NODE_") that the
 	// channel does not handle itself, such as NODE_CLUSTER. It runs on the
-	// channel's read goroutine: it must not block, and must not call Send or
-	// SendHandle (which may wait for that goroutine); use Post instead. A
-	// handle that came with the message belongs to the callback.
+	// channel's read goroutine: it must not block, and must not call Send,
+	// SendHandle or Close (which may wait for that goroutine); use Post and
+	// PostInternal to answer, and start a goroutine for anything slower. A
+	// handle that came with the message belongs to the callback. Without a
+	// callback, such messages are ignored (as Node ignores unknown commands)
+	// and their handles closed.
 	OnInternalMessage func(*Message)
 }
 
