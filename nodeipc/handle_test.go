@@ -578,11 +578,18 @@ func TestWrongKindOfFD(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer u.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
 	for _, tc := range []struct {
 		name, typ string
 		fd        int
 	}{
 		{"regular file", "net.Socket", int(f.Fd())},
+		{"listener as socket", "net.Socket", connFD(t, ln)},
+		{"udp as socket", "net.Socket", connFD(t, u)},
 		{"pipe", "net.Socket", int(pr.Fd())},
 		{"udp as server", "net.Server", connFD(t, u)},
 		{"unknown type", "net.Bogus", connFD(t, u)},
