@@ -139,7 +139,8 @@ func helperHandlesCount() int {
 func TestGoSendsHandles(t *testing.T) {
 	for _, node := range nodetest.Binaries(t) {
 		t.Run(node.Name, func(t *testing.T) {
-			t.Run("server", func(t *testing.T) { testGoSendsServer(t, node) })
+			t.Run("server", func(t *testing.T) { testGoSendsServer(t, node, "tcp") })
+			t.Run("server-unix", func(t *testing.T) { testGoSendsServer(t, node, "unix") })
 			t.Run("socket-tcp", func(t *testing.T) { testGoSendsSockets(t, node, "tcp") })
 			t.Run("socket-unix", func(t *testing.T) { testGoSendsSockets(t, node, "unix") })
 			t.Run("keep-open", func(t *testing.T) { testGoSendsKeepOpen(t, node) })
@@ -226,9 +227,13 @@ func readAll(t *testing.T, network, addr string) string {
 	return string(b)
 }
 
-func testGoSendsServer(t *testing.T, node nodetest.Node) {
+func testGoSendsServer(t *testing.T, node nodetest.Node, network string) {
 	c := startHandlesChild(t, node)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := "127.0.0.1:0"
+	if network == "unix" {
+		addr = t.TempDir() + "/s.sock"
+	}
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +241,7 @@ func testGoSendsServer(t *testing.T, node nodetest.Node) {
 	c.sendHandle(map[string]int{"server": 1}, ln, nil, "net.Server")
 	// Go does not accept: Node answers every connection.
 	for i := 0; i < 10; i++ {
-		if got := readAll(t, "tcp", ln.Addr().String()); got != "node" {
+		if got := readAll(t, network, ln.Addr().String()); got != "node" {
 			t.Fatalf("connection %d: %q, want node", i, got)
 		}
 	}
@@ -253,7 +258,7 @@ func testGoSendsServer(t *testing.T, node nodetest.Node) {
 	}()
 	seen := map[string]int{}
 	for i := 0; i < 2000 && len(seen) < 2; i++ {
-		seen[readAll(t, "tcp", ln.Addr().String())]++
+		seen[readAll(t, network, ln.Addr().String())]++
 	}
 	t.Logf("shared server answers: %v", seen)
 	if seen["go"] == 0 || seen["node"] == 0 || len(seen) != 2 {

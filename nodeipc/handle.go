@@ -56,14 +56,18 @@ type SendHandleOptions struct {
 // The descriptor travels with the first byte of the message. SendHandle
 // waits for the peer's NODE_HANDLE_ACK and returns nil; messages sent
 // meanwhile wait behind it, as in Node. A NODE_HANDLE_NACK makes it send
-// the message again, up to 3 more times, then it returns an error wrapping
-// ErrHandleNotReceived.
+// the original envelope again (never double-wrapped, as Node does), up to 3
+// more times, then it returns an error wrapping ErrHandleNotReceived. Unlike
+// Node, which retransmits only net.Socket handles and silently drops the
+// others, every handle type is retransmitted.
 //
 // Ownership: SendHandle duplicates the descriptor and closes its duplicate
 // when the transfer ends. The caller's h stays the caller's, except that a
 // connection sent without opts.KeepOpen is closed by SendHandle after the
-// ACK (see SendHandleOptions.KeepOpen). The socket is left in non-blocking
-// mode, which Node requires.
+// ACK (see SendHandleOptions.KeepOpen); when the transfer fails the caller
+// keeps it. The socket is left in non-blocking mode, which Node requires.
+// A *net.UnixListener removes its path when closed: call
+// SetUnlinkOnClose(false) before closing a listener the peer still serves.
 //
 // If ctx ends before the message is written, nothing is sent and ctx.Err()
 // is returned. If it ends while waiting for the ACK, SendHandle returns
