@@ -56,14 +56,18 @@ type SendHandleOptions struct {
 // The descriptor travels with the first byte of the message. SendHandle
 // waits for the peer's NODE_HANDLE_ACK and returns nil; messages sent
 // meanwhile wait behind it, as in Node. A NODE_HANDLE_NACK makes it send
-// the message again, up to 3 more times, then it returns an error wrapping
-// ErrHandleNotReceived.
+// the original envelope again (never double-wrapped, as Node does), up to 3
+// more times, then it returns an error wrapping ErrHandleNotReceived. Unlike
+// Node, which retransmits only net.Socket handles and silently drops the
+// others, every handle type is retransmitted.
 //
 // Ownership: SendHandle duplicates the descriptor and closes its duplicate
 // when the transfer ends. The caller's h stays the caller's, except that a
 // connection sent without opts.KeepOpen is closed by SendHandle after the
-// ACK (see SendHandleOptions.KeepOpen). The socket is left in non-blocking
-// mode, which Node requires.
+// ACK (see SendHandleOptions.KeepOpen); when the transfer fails the caller
+// keeps it. The socket is left in non-blocking mode, which Node requires.
+// A *net.UnixListener removes its path when closed: call
+// SetUnlinkOnClose(false) before closing a listener the peer still serves.
 //
 // If ctx ends before the message is written, nothing is sent and ctx.Err()
 // is returned. If it ends while waiting for the ACK, SendHandle returns
@@ -192,17 +196,13 @@ func (s sockInfo) String() string {
 // inspectSocket classifies fd the way libuv's uv_guess_handle does, without
 // changing it.
 func inspectSocket(fd int) (sockInfo, error) {
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return sockInfo{}, os.NewSyscallError("fstat", err)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
-		return sockInfo{}, nil
-	}
 	info := sockInfo{socket: true}
 	var err error
 	if info.typ, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil {
-		return info, os.NewSyscallError("getsockopt", err)
+		if err == unix.ENOTSOCK {
+			return sockInfo{}, nil
+		}
+		return sockInfo{}, os.NewSyscallError("getsockopt", err)
 	}
 	if info.domain, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN); err != nil {
 		return info, os.NewSyscallError("getsockopt", err)
@@ -218,6 +218,14 @@ func inspectSocket(fd int) (sockInfo, error) {
 // Node's handle type. It always consumes f.
 func convertHandle(f *os.File, typ string) (any, error) {
 	defer f.Close()
+	if typ == TypeSocket {
+		// The common case (a server handing over connections) is checked
+		// after the conversion, which already asks the kernel most of what
+		// inspectSocket would.
+		if c := socketConn(f); c != nil {
+			return c, nil
+		}
+	}
 	var info sockInfo
 	var ierr error
 	sc, err := f.SyscallConn()
@@ -275,6 +283,27 @@ func convertHandle(f *os.File, typ string) (any, error) {
 		return u, nil
 	}
 	return nil, fmt.Errorf("%w: unknown handle type %q", ErrBadHandle, typ)
+}
+
+// socketConn returns f as a connected TCP or Unix-domain stream conn, or
+// nil if it is not one.
+func socketConn(f *os.File) net.Conn {
+	c, err := net.FileConn(f)
+	if err != nil {
+		return nil
+	}
+	ok := false
+	switch cc := c.(type) {
+	case *net.TCPConn:
+		ok = cc.RemoteAddr() != nil
+	case *net.UnixConn:
+		ok = cc.LocalAddr().Network() == "unix" && cc.RemoteAddr() != nil
+	}
+	if !ok {
+		c.Close()
+		return nil
+	}
+	return c
 }
 
 func connected(f *os.File) bool {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Send sends v to the peer, like Node's `send(v)`. In JSON mode v is encoded
@@ -92,7 +94,7 @@ func (c *Channel) sendAck(ok bool) {
 	if err != nil {
 		return
 	}
-	c.w.control(b)
+	c.w.controlNow(b)
 }
 
 // outFrame is one encoded frame waiting to be written.
@@ -224,6 +226,58 @@ func (w *writer) control(b []byte) {
 	}
 	w.mu.Unlock()
 	w.wake()
+}
+
+// controlNow is control, but when nothing is being written or waiting it
+// writes b at once from the calling goroutine, without ever blocking: the
+// peer's next handle waits for this ACK, so it should not wait for the
+// flush goroutine to be scheduled. Whatever the socket does not take now is
+// left to the flush goroutine, ahead of everything else.
+func (w *writer) controlNow(b []byte) {
+	w.mu.Lock()
+	if w.err != nil {
+		w.mu.Unlock()
+		return
+	}
+	if w.writing || len(w.ctrl) > 0 {
+		w.ctrl = append(w.ctrl, b)
+		w.mu.Unlock()
+		w.wake()
+		return
+	}
+	w.writing = true
+	w.mu.Unlock()
+	n := w.c.tryWrite(b)
+	w.mu.Lock()
+	w.writing = false
+	if n < len(b) {
+		w.ctrl = append([][]byte{b[n:]}, w.ctrl...)
+	}
+	more := len(w.ctrl) > 0 || len(w.queue) > 0
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	if more {
+		w.wake()
+	}
+}
+
+// tryWrite writes what the socket takes of b without waiting and returns
+// how much that was. Errors are left for the next ordinary write to find.
+func (c *Channel) tryWrite(b []byte) int {
+	var n int
+	var werr error
+	err := c.rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = unix.Write(int(fd), b)
+			if werr != unix.EINTR {
+				return true
+			}
+		}
+	})
+	if err != nil || werr != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // flushLoop writes queued frames whenever the write token is free.

@@ -13,6 +13,18 @@
 //
 //	echo            send every message back unchanged, in the channel's
 //	                serialization; exit 0 when the channel closes.
+//	serve TEXT...   serve every socket Node sends with TEXT (the arguments
+//	                joined by spaces): a net.Server's connections and a
+//	                net.Socket get TEXT and are closed, a dgram.Socket
+//	                answers each datagram with TEXT; plain messages are sent
+//	                back; exit 0 when the channel closes.
+//
+// For example, Node's subprocess.send(message, socket) example with a Go
+// worker:
+//
+//	const normal = fork('serve', ['Request handled with normal priority'],
+//	  { execPath: '/path/to/go-child', execArgv: [] });
+//	server.on('connection', (socket) => normal.send('socket', socket));
 //
 // Run without a channel it explains itself on stderr and exits 2.
 package main
@@ -33,12 +45,18 @@ go-child is a worker for Node.js: start it with child_process.fork(MODE, ARGS,
 slot.
 
 modes:
-  echo    send every message back unchanged; exit 0 when the channel closes
+  echo            send every message back unchanged; exit 0 when the
+                  channel closes
+  serve TEXT...   answer every socket Node sends (net.Server, net.Socket,
+                  dgram.Socket) with TEXT, the arguments joined by spaces,
+                  and close connections after it; send plain messages back;
+                  exit 0 when the channel closes
 `
 
 // modes maps a mode name to its implementation. Each returns the exit code.
 var modes = map[string]func(ch *nodeipc.Channel, args []string, stderr io.Writer) int{
-	"echo": runEcho,
+	"echo":  runEcho,
+	"serve": runServe,
 }
 
 func main() {

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+
+	"github.com/nodeipc/nodeipc-go/nodeipc"
+)
+
+// runServe serves every socket Node sends with a fixed reply: args joined by
+// spaces. A net.Server is accepted on, and each connection gets the text and
+// is closed; a net.Socket gets the text and is closed; a dgram.Socket answers
+// every datagram with the text. Plain messages are sent back unchanged. It
+// returns 0 when the channel closes, closing whatever it still holds.
+func runServe(ch *nodeipc.Channel, args []string, stderr io.Writer) int {
+	s := &server{text: []byte(strings.Join(args, " ")), stderr: stderr}
+	defer s.closeAll()
+	ctx := context.Background()
+	for {
+		m, err := ch.Recv(ctx)
+		if errors.Is(err, nodeipc.ErrDisconnected) || errors.Is(err, net.ErrClosed) {
+			return 0
+		}
+		var perr *nodeipc.ProtocolError
+		var herr *nodeipc.HandleError
+		if errors.As(err, &perr) || errors.As(err, &herr) {
+			fmt.Fprintf(stderr, "go-child: serve: %v\n", err)
+			continue
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "go-child: serve: %v\n", err)
+			return 1
+		}
+		switch h := m.Handle().(type) {
+		case nil:
+			if err := ch.SendRaw(ctx, m.Raw()); err != nil {
+				if errors.Is(err, nodeipc.ErrDisconnected) {
+					return 0
+				}
+				fmt.Fprintf(stderr, "go-child: serve: %v\n", err)
+				return 1
+			}
+		case net.Listener:
+			s.hold(h)
+			go s.accept(h)
+		case *net.UDPConn:
+			s.hold(h)
+			go s.datagrams(h)
+		case net.Conn:
+			s.reply(h)
+		case io.Closer:
+			h.Close() // a bound socket (net.Native): nothing to serve
+		}
+	}
+}
+
+// server is the state of serve mode: the listeners and UDP sockets being
+// served, closed when the channel ends.
+type server struct {
+	text   []byte
+	stderr io.Writer
+	mu     sync.Mutex
+	held   []io.Closer
+}
+
+func (s *server) hold(c io.Closer) {
+	s.mu.Lock()
+	s.held = append(s.held, c)
+	s.mu.Unlock()
+}
+
+func (s *server) closeAll() {
+	s.mu.Lock()
+	held := s.held
+	s.held = nil
+	s.mu.Unlock()
+	for _, c := range held {
+		c.Close()
+	}
+}
+
+// reply writes the text and closes c. The client may already be gone (a
+// socket closed in transit): that is not an error of ours.
+func (s *server) reply(c net.Conn) {
+	c.Write(s.text)
+	c.Close()
+}
+
+func (s *server) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return // closed
+		}
+		go s.reply(c)
+	}
+}
+
+func (s *server) datagrams(u *net.UDPConn) {
+	buf := make([]byte, 64<<10)
+	for {
+		_, from, err := u.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		u.WriteToUDPAddrPort(s.text, from)
+	}
+}
