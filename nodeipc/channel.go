@@ -140,7 +140,6 @@ func (c *Channel) fail(err error) {
 	c.in.finish(err)
 	c.conn.Close() // unblocks the reader and any write in progress
 	c.w.abort(err)
-	c.in.endWith(err) // a Recv woken by done reports err, not a guess
 	close(c.done)
 }
 

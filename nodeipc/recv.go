@@ -95,15 +95,6 @@ func (in *inbox) finish(err error) {
 	in.mu.Unlock()
 }
 
-// endWith sets the terminal error unless the reader already did.
-func (in *inbox) endWith(err error) {
-	in.mu.Lock()
-	if in.end == nil {
-		in.end = err
-	}
-	in.mu.Unlock()
-}
-
 func (in *inbox) pop(ctx context.Context, done <-chan struct{}) (*Message, error) {
 	for {
 		in.mu.Lock()
