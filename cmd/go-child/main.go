@@ -13,6 +13,20 @@
 //
 //	echo            send every message back unchanged, in the channel's
 //	                serialization; exit 0 when the channel closes.
+//	http-worker TEXT...
+//	                a cluster worker (start it with Node's cluster.fork(), see
+//	                below): serve HTTP on the port in $PORT (default 8000)
+//	                through the primary, answering every request with TEXT;
+//	                exit 0 when the primary disconnects it.
+//
+// Node's cluster.fork() always runs process.execPath, so a Node primary
+// forks go-child by pointing process.execPath at it for the call:
+//
+//	cluster.setupPrimary({ exec: 'http-worker', args: ['hello'], execArgv: [] });
+//	const saved = process.execPath;
+//	process.execPath = '/path/to/go-child';
+//	const worker = cluster.fork({ PORT: '8000' });
+//	process.execPath = saved;
 //
 // Run without a channel it explains itself on stderr and exits 2.
 package main
@@ -34,6 +48,10 @@ slot.
 
 modes:
   echo    send every message back unchanged; exit 0 when the channel closes
+  http-worker TEXT...
+          as a Node cluster worker, serve HTTP on $PORT (default 8000) through
+          the primary, answering every request with TEXT; exit 0 when the
+          primary disconnects it
 `
 
 // modes maps a mode name to its implementation. Each returns the exit code.
@@ -45,10 +63,18 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
+// clusterModes open the channel themselves, as cluster workers.
+var clusterModes = map[string]func(args []string, stderr io.Writer) int{
+	"http-worker": runHTTPWorker,
+}
+
 func run(args []string, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
+	}
+	if mode, ok := clusterModes[args[0]]; ok {
+		return mode(args[1:], stderr)
 	}
 	mode, ok := modes[args[0]]
 	if !ok {
