@@ -153,7 +153,12 @@ async function main() {
   }
   await new Promise((r) => setImmediate(r));
   for (const [name, ev] of Object.entries(events)) {
-    assert.deepStrictEqual(ev, ['online', 'listening', 'disconnect', 'exit 0 null true'], `${name} events`);
+    // 'disconnect' (channel EOF) and 'exit' (SIGCHLD) race in the primary
+    // when a worker exits right after closing its channel, as a Go worker
+    // does: Node emits both, in either order.
+    console.log(name, JSON.stringify(ev));
+    assert.deepStrictEqual(ev.slice(0, 2), ['online', 'listening'], `${name} events`);
+    assert.deepStrictEqual([...ev.slice(2)].sort(), ['disconnect', 'exit 0 null true'], `${name} events`);
   }
   clearTimeout(timer);
 }
