@@ -212,8 +212,12 @@ func listenFile(f *os.File) (net.Listener, error) {
 // Listener is a listening socket in a cluster worker. It implements
 // net.Listener. Accept returns connections the primary hands over
 // (round-robin) or that the worker accepts on the shared socket
-// (SCHED_NONE). Close tells the primary; after it, Accept returns an error
-// wrapping net.ErrClosed. Safe for concurrent use.
+// (SCHED_NONE). Round-robin connections are acknowledged to the primary as
+// soon as they arrive (it offers this worker the next one only then) and
+// wait in the Listener until Accept takes them. Close tells the primary;
+// after it, Accept returns an error wrapping net.ErrClosed, and
+// connections the primary still offers are refused, so it gives them to
+// other workers. Safe for concurrent use.
 type Listener struct {
 	w     *Worker
 	key   string
