@@ -18,6 +18,11 @@
 //	                net.Socket get TEXT and are closed, a dgram.Socket
 //	                answers each datagram with TEXT; plain messages are sent
 //	                back; exit 0 when the channel closes.
+//	http-worker TEXT...
+//	                a cluster worker (start it with Node's cluster.fork(), see
+//	                below): serve HTTP on the port in $PORT (default 8000)
+//	                through the primary, answering every request with TEXT;
+//	                exit 0 when the primary disconnects it.
 //
 // For example, Node's subprocess.send(message, socket) example with a Go
 // worker:
@@ -25,6 +30,15 @@
 //	const normal = fork('serve', ['Request handled with normal priority'],
 //	  { execPath: '/path/to/go-child', execArgv: [] });
 //	server.on('connection', (socket) => normal.send('socket', socket));
+//
+// Node's cluster.fork() always runs process.execPath, so a Node primary
+// forks go-child by pointing process.execPath at it for the call:
+//
+//	cluster.setupPrimary({ exec: 'http-worker', args: ['hello'], execArgv: [] });
+//	const saved = process.execPath;
+//	process.execPath = '/path/to/go-child';
+//	const worker = cluster.fork({ PORT: '8000' });
+//	process.execPath = saved;
 //
 // Run without a channel it explains itself on stderr and exits 2.
 package main
@@ -51,6 +65,10 @@ modes:
                   dgram.Socket) with TEXT, the arguments joined by spaces,
                   and close connections after it; send plain messages back;
                   exit 0 when the channel closes
+  http-worker TEXT...
+                  as a Node cluster worker, serve HTTP on $PORT (default 8000)
+                  through the primary, answering every request with TEXT;
+                  exit 0 when the primary disconnects it
 `
 
 // modes maps a mode name to its implementation. Each returns the exit code.
@@ -63,10 +81,18 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
+// clusterModes open the channel themselves, as cluster workers.
+var clusterModes = map[string]func(args []string, stderr io.Writer) int{
+	"http-worker": runHTTPWorker,
+}
+
 func run(args []string, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
+	}
+	if mode, ok := clusterModes[args[0]]; ok {
+		return mode(args[1:], stderr)
 	}
 	mode, ok := modes[args[0]]
 	if !ok {

@@ -1,0 +1,57 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"net"
+	"syscall"
+	"testing"
+)
+
+func TestResolveQuery(t *testing.T) {
+	for _, tc := range []struct {
+		network, address string
+		want             query
+	}{
+		{"tcp", ":8000", query{address: nil, port: 8000, addressType: 4}},
+		{"tcp", "127.0.0.1:0", query{address: "127.0.0.1", addressType: 4}},
+		{"tcp", "[::1]:80", query{address: "::1", port: 80, addressType: 6}},
+		{"tcp4", ":1", query{address: "0.0.0.0", port: 1, addressType: 4}},
+		{"tcp6", ":1", query{address: "::", port: 1, addressType: 6}},
+	} {
+		got, err := resolveQuery(context.Background(), tc.network, tc.address)
+		if err != nil || got != tc.want {
+			t.Errorf("resolveQuery(%q, %q) = %+v, %v; want %+v", tc.network, tc.address, got, err, tc.want)
+		}
+	}
+	if _, err := resolveQuery(context.Background(), "unix", "/tmp/x"); err == nil {
+		t.Error("unix: no error")
+	}
+}
+
+func TestJSString(t *testing.T) {
+	var nilStr *string
+	var nilInt *int64
+	s, n := "127.0.0.1", int64(3)
+	for _, tc := range []struct {
+		v    any
+		want string
+	}{{nil, "null"}, {nilStr, "null"}, {&s, "127.0.0.1"}, {nilInt, "undefined"}, {&n, "3"}, {float64(4), "4"}, {"udp4", "udp4"}} {
+		if got := jsString(tc.v); got != tc.want {
+			t.Errorf("jsString(%#v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+func TestSocknameAndErrno(t *testing.T) {
+	if got := *socknameOf(&net.TCPAddr{IP: net.IPv6zero, Port: 80}); got != (sockname{"::", "IPv6", 80}) {
+		t.Errorf("sockname = %+v", got)
+	}
+	if got := *socknameOf(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}); got != (sockname{"127.0.0.1", "IPv4", 1}) {
+		t.Errorf("sockname = %+v", got)
+	}
+	err := &ListenError{Network: "tcp", Address: ":80", Errno: errnoOf(syscall.EADDRINUSE)}
+	if err.Errno != -98 || !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("ListenError %v does not unwrap to EADDRINUSE", err)
+	}
+}
