@@ -41,6 +41,28 @@ func TestNodeSendsHandles(t *testing.T) {
 	}
 }
 
+// TestNodeSendsHandlesAdvanced runs the same scenarios over
+// serialization: 'advanced' (all but "order", whose helper reports raw JSON).
+func TestNodeSendsHandlesAdvanced(t *testing.T) {
+	scenarios := []string{
+		"server", "shared-server", "socket-tcp", "socket-unix", "priority",
+		"socket-closed", "dgram", "socket-list", "many",
+	}
+	for _, node := range nodetest.Binaries(t) {
+		t.Run(node.Name, func(t *testing.T) {
+			for _, sc := range scenarios {
+				t.Run(sc, func(t *testing.T) {
+					cmd := node.Command(t, nodetest.Script(t, "handles-parent.js"), sc, goChild, testExe(t))
+					cmd.Env = append(os.Environ(), "NODEIPC_SERIALIZATION=advanced")
+					if err := cmd.Run(); err != nil {
+						t.Fatalf("%s handles-parent.js %s (advanced): %v", node.Name, sc, err)
+					}
+				})
+			}
+		})
+	}
+}
+
 // helperMain runs a helper body over the channel from the Node parent.
 func helperMain(name string, body func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error) int {
 	ch, err := nodeipc.FromEnv(nil)
@@ -154,6 +176,23 @@ func TestGoSendsHandles(t *testing.T) {
 	}
 }
 
+// TestGoSendsHandlesAdvanced repeats the Go-to-Node hand-offs over
+// serialization: 'advanced'.
+func TestGoSendsHandlesAdvanced(t *testing.T) {
+	t.Setenv("NODEIPC_TEST_SERIALIZATION", "advanced")
+	for _, node := range nodetest.Binaries(t) {
+		t.Run(node.Name, func(t *testing.T) {
+			t.Run("server", func(t *testing.T) { testGoSendsServer(t, node, "tcp") })
+			t.Run("socket-tcp", func(t *testing.T) { testGoSendsSockets(t, node, "tcp") })
+			t.Run("dgram", func(t *testing.T) { testGoSendsDgram(t, node) })
+			t.Run("native", func(t *testing.T) { testGoSendsNative(t, node) })
+			t.Run("socket-list", func(t *testing.T) { testGoSocketList(t, node) })
+			t.Run("order", func(t *testing.T) { testGoSendsOrder(t, node) })
+			t.Run("nack", func(t *testing.T) { testGoNACKedByNode(t, node) })
+		})
+	}
+}
+
 // handlesChild is a Go parent's view of handles-child.js.
 type handlesChild struct {
 	t   *testing.T
@@ -164,7 +203,11 @@ type handlesChild struct {
 func startHandlesChild(t *testing.T, node nodetest.Node) *handlesChild {
 	t.Helper()
 	cmd := node.Command(t, nodetest.Script(t, "handles-child.js"))
-	ch, err := nodeipc.Start(cmd, nil)
+	opts := &nodeipc.Options{}
+	if os.Getenv("NODEIPC_TEST_SERIALIZATION") == "advanced" {
+		opts.Serialization = nodeipc.Advanced
+	}
+	ch, err := nodeipc.Start(cmd, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +221,7 @@ func startHandlesChild(t *testing.T, node nodetest.Node) *handlesChild {
 }
 
 type childReport struct {
-	Got    json.RawMessage `json:"got"`
+	Got    string          `json:"got"` // JSON.stringify of the message Node got
 	Type   string          `json:"type"`
 	Closed int             `json:"closed"`
 	Held   int             `json:"held"`
@@ -507,7 +550,7 @@ func testGoSendsOrder(t *testing.T, node nodetest.Node) {
 // channel goes on.
 func testGoNACKedByNode(t *testing.T, node nodetest.Node) {
 	c := startHandlesChild(t, node)
-	if err := c.ch.SendRaw(c.ctx, []byte(`{"cmd":"NODE_HANDLE","type":"net.Socket","msg":{"lost":1}}`)); err != nil {
+	if err := c.ch.PostInternal("NODE_HANDLE", "type", "net.Socket", "msg", map[string]int{"lost": 1}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.ch.Recv(c.ctx)

@@ -1,6 +1,6 @@
 'use strict';
 // A Node child that receives sockets from a Go parent (compat_handles_test.go).
-// For every message it reports {got, type} where type is the handle's
+// For every message it reports {got: JSON.stringify(message), type} where type is the handle's
 // class ('net.Server', 'net.Socket', 'dgram.Socket', 'TCP', 'Pipe', 'UDP' for
 // raw handles, '' without one), then:
 //   net.Server    answers each connection with "node" and closes it
@@ -50,7 +50,7 @@ process.on('message', (m, h) => {
   } else if (h) {
     h.close();
   }
-  process.send({ got: m, type });
+  process.send({ got: JSON.stringify(m), type });
 });
 
 process.on('disconnect', () => {

@@ -15,12 +15,17 @@ const assert = require('node:assert');
 const [scenario, goChild, testExe] = process.argv.slice(2);
 const TEXT = 'served by go';
 
+// NODEIPC_SERIALIZATION=advanced runs the scenario over the V8 serializer.
+const serialization = process.env.NODEIPC_SERIALIZATION || 'json';
+
 function forkServe(text) {
-  return fork('serve', text.split(' '), { execPath: goChild, execArgv: [] });
+  return fork('serve', text.split(' '), { execPath: goChild, execArgv: [], serialization });
 }
 
 function forkHelper(name) {
-  return fork('helper', [], { execPath: testExe, execArgv: [], env: { ...process.env, NODEIPC_TEST_HELPER: name } });
+  return fork('helper', [], {
+    execPath: testExe, execArgv: [], serialization, env: { ...process.env, NODEIPC_TEST_HELPER: name },
+  });
 }
 
 // inbox turns a child's messages into awaitable values.
