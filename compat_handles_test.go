@@ -221,11 +221,11 @@ func startHandlesChild(t *testing.T, node nodetest.Node) *handlesChild {
 }
 
 type childReport struct {
-	Got    string          `json:"got"` // JSON.stringify of the message Node got
-	Type   string          `json:"type"`
-	Closed int             `json:"closed"`
-	Held   int             `json:"held"`
-	FDs    int             `json:"fds"`
+	Got    string `json:"got"` // JSON.stringify of the message Node got
+	Type   string `json:"type"`
+	Closed int    `json:"closed"`
+	Held   int    `json:"held"`
+	FDs    int    `json:"fds"`
 }
 
 // next returns the child's next report.
