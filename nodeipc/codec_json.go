@@ -117,6 +117,10 @@ func (jsonCodec) frame(b []byte, scanned *int, max int) (start, end, next int, e
 }
 
 func (jsonCodec) parse(p []byte) (inbound, error) {
+	// Node decodes the stream as UTF-8 before parsing: ill-formed bytes
+	// become U+FFFD (in strings that is what the receiver gets; elsewhere
+	// the line is then not JSON).
+	p = nodeUTF8(p)
 	if !mayBeInternalJSON(p) || firstNonSpace(p) != '{' {
 		if !jsonx.Valid(p) {
 			return inbound{}, protocolError("parse", p, ErrMalformedMessage)
