@@ -62,6 +62,9 @@ func (c jsonCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, max 
 	if len(m) > max {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(m), max)
 	}
+	// The limit applies to the whole line the peer receives, envelope
+	// included.
+	start := len(dst)
 	dst = append(dst, `{"cmd":"NODE_HANDLE","type":`...)
 	dst = appendJSONString(dst, env.typ)
 	dst = append(dst, `,"msg":`...)
@@ -74,7 +77,11 @@ func (c jsonCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, max 
 		dst = append(dst, `,"dgramType":`...)
 		dst = appendJSONString(dst, env.dgramType)
 	}
-	return append(dst, "}\n"...), nil
+	dst = append(dst, '}')
+	if n := len(dst) - start; n > max {
+		return dst[:start], fmt.Errorf("%w: %d bytes with the handle envelope (limit %d)", ErrMessageTooLarge, n, max)
+	}
+	return append(dst, '\n'), nil
 }
 
 func (jsonCodec) appendInternal(dst []byte, fields []field) ([]byte, error) {

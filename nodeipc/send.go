@@ -54,6 +54,11 @@ func (c *Channel) postInternal(fields ...field) error {
 	if err != nil {
 		return err
 	}
+	// appendInternal has no limit of its own; the frame length bounds the
+	// payload (within the few bytes of framing).
+	if len(b) > c.opts.MaxMessageSize {
+		return fmt.Errorf("%w: %d-byte internal message (limit %d)", ErrMessageTooLarge, len(b), c.opts.MaxMessageSize)
+	}
 	return c.w.post(&outFrame{b: b})
 }
 
