@@ -20,6 +20,15 @@ import (
 // (proved by a following valid message) or closed (and what Recv, Err and
 // Send report then). TestMain checks that no goroutine or descriptor
 // survives.
+//
+// For advanced mode (when the V8 codec is wired in) the same table should
+// grow rows for: a zero-length frame, a serializer header version other
+// than 13-15, a truncated V8 value inside a complete frame (per-message
+// *ProtocolError, usable), a length prefix over MaxMessageSize (fatal
+// ErrMessageTooLarge, decided from the 4-byte prefix before any buffer of
+// that size is allocated), and EOF inside a frame (ErrDisconnected). For
+// cluster: a NODE_CLUSTER newconn without its fd is NACKed and never
+// reaches OnInternalMessage (protocol.md §10.22).
 
 // wire is the raw peer of a Channel under test.
 type wire struct {
@@ -527,6 +536,46 @@ func TestMalformedInput(t *testing.T) {
 			recvProtocolError(t, ch, "parse", nodeipc.ErrMalformedMessage)
 			closedWith(t, ch, nodeipc.ErrQueueFull)
 		},
+	}, {
+		// A peer that sends NODE_HANDLE after NODE_HANDLE without ever
+		// reading our NACKs would make the unwritten answers grow with its
+		// input; past 1024 the channel ends instead.
+		name: "handle messages without reading the answers",
+		run: func(t *testing.T, ch *nodeipc.Channel, w *wire) {
+			line := `{"cmd":"NODE_HANDLE","type":"net.Socket","msg":0}` + "\n"
+			block := strings.Repeat(line, 1000)
+			go func() {
+				for i := 0; i < 200; i++ { // 200,000 NACKs owed: far more than a socket buffer holds
+					if _, err := w.conn.Write([]byte(block)); err != nil {
+						return
+					}
+				}
+			}()
+			select {
+			case <-ch.Done():
+			case <-time.After(20 * time.Second):
+				t.Fatal("channel still open")
+			}
+			if !errors.Is(ch.Err(), nodeipc.ErrQueueFull) || !strings.Contains(ch.Err().Error(), "acknowledgements unwritten") {
+				t.Fatalf("Err = %v, want ErrQueueFull for unwritten acknowledgements", ch.Err())
+			}
+			// The reports of the NACKed messages received before the end
+			// are still there, then the terminal error.
+			n := 0
+			for {
+				_, err := ch.Recv(ctxT(t))
+				if !errors.Is(err, nodeipc.ErrMissingHandle) {
+					if !errors.Is(err, nodeipc.ErrQueueFull) {
+						t.Fatalf("Recv after %d reports: %v", n, err)
+					}
+					break
+				}
+				n++
+			}
+			if n < maxPendingControlForTest {
+				t.Errorf("%d reports before the end, want at least %d", n, maxPendingControlForTest)
+			}
+		},
 	}}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -556,3 +605,7 @@ func pipeCopies(t *testing.T, fd int) int {
 	}
 	return n
 }
+
+// maxPendingControlForTest mirrors the writer's bound on unwritten ACK/NACK
+// frames.
+const maxPendingControlForTest = 1024
