@@ -47,7 +47,7 @@ func (jsonCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 	if len(p) > max {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(p), max)
 	}
-	if bytes.IndexByte(p, '\n') >= 0 || !jsonx.Valid(p) {
+	if bytes.IndexByte(p, '\n') >= 0 || !(jsonx.Valid(p) || validJSONText(p)) {
 		return dst, fmt.Errorf("%w: not a single-line JSON text", ErrUnsupportedValue)
 	}
 	dst = append(dst, p...)
@@ -129,13 +129,21 @@ func (jsonCodec) parse(p []byte) (inbound, error) {
 	// the line is then not JSON).
 	p = nodeUTF8(p)
 	if !mayBeInternalJSON(p) || firstNonSpace(p) != '{' {
-		if !jsonx.Valid(p) {
+		// validJSONText only runs when the fast validator refuses: it
+		// accepts the values nested deeper than 10,000 that Node parses.
+		if !jsonx.Valid(p) && !validJSONText(p) {
 			return inbound{}, protocolError("parse", p, ErrMalformedMessage)
 		}
 		return inbound{msg: &Message{mode: JSON, data: p}}, nil
 	}
 	var obj map[string]jsonx.RawMessage
 	if err := jsonx.Unmarshal(p, &obj); err != nil {
+		if validJSONText(p) {
+			// Valid, but nested beyond the decoder's limit: its cmd
+			// cannot be read, so it is delivered as a user message.
+			// (Decode fails on it for the same reason; Raw has it.)
+			return inbound{msg: &Message{mode: JSON, data: p}}, nil
+		}
 		return inbound{}, protocolError("parse", p, fmt.Errorf("%w: %v", ErrMalformedMessage, err))
 	}
 	m := &Message{mode: JSON, data: p}

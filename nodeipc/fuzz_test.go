@@ -124,12 +124,12 @@ func strings50(s string) string { return string(bytes.Repeat([]byte(s), 50)) }
 
 // FuzzJSONFrameParse: the JSON line framing and the classifier over
 // arbitrary chunking. Every complete line is either a message whose Raw is
-// the line (ill-formed UTF-8 replaced as Node does), an internal message, or a *ProtocolError wrapping
-// ErrMalformedMessage, in order; a line over the limit is
-// ErrMessageTooLarge after every earlier line; nothing panics. The
-// classifier must agree with a strict JSON validator (Node's JSON.parse is
-// strict; invalid UTF-8 inside strings is accepted, as Node's decoder turns
-// it into U+FFFD before parsing).
+// the line (ill-formed UTF-8 replaced as Node does), an internal message,
+// or a *ProtocolError wrapping ErrMalformedMessage, in order; a line over
+// the limit is ErrMessageTooLarge after every earlier line; nothing panics.
+// The classifier must agree with a strict JSON validator without a nesting
+// limit, as Node's JSON.parse is, and that validator with encoding/json
+// where nesting stays under encoding/json's limit of 10,000.
 func FuzzJSONFrameParse(f *testing.F) {
 	addFrameSeeds(f)
 	f.Fuzz(func(t *testing.T, data, cuts []byte, maxSel uint16) {
@@ -143,7 +143,10 @@ func FuzzJSONFrameParse(f *testing.F) {
 			if !utf8.Valid(p) {
 				t.Fatalf("nodeUTF8 left ill-formed UTF-8: %q", p)
 			}
-			valid := json.Valid(p)
+			valid := validJSONText(p)
+			if shallow(p) && valid != json.Valid(p) {
+				t.Fatalf("validJSONText(%q) = %v, encoding/json says %v", p, valid, !valid)
+			}
 			if perr != nil {
 				var pe *ProtocolError
 				if !errors.As(perr, &pe) || !errors.Is(perr, ErrMalformedMessage) {
@@ -249,7 +252,10 @@ func FuzzChannelRead(f *testing.F) {
 					extra = pfd[:]
 					oob = unix.UnixRights(pfd[0])
 				}
-				_, _, werr := peer.WriteMsgUnix(p, oob, nil)
+				n, _, werr := peer.WriteMsgUnix(p, oob, nil)
+				if werr == nil && n < len(p) {
+					_, werr = peer.Write(p[n:])
+				}
 				for _, fd := range extra {
 					unix.Close(fd)
 				}
@@ -406,3 +412,57 @@ func FuzzParseRights(f *testing.F) {
 }
 
 func putFD(b []byte, fd int) { binary.NativeEndian.PutUint32(b, uint32(int32(fd))) }
+
+// shallow reports whether p cannot nest deeper than encoding/json's limit
+// of 10,000.
+func shallow(p []byte) bool {
+	return bytes.Count(p, []byte("["))+bytes.Count(p, []byte("{")) < 10000
+}
+
+// TestReadBufferSizes drives the read loop's buffer management (compaction,
+// growth, handing a large buffer over, shrinking back), which the fuzz
+// targets' small inputs rarely reach: lines from 1 byte to 3 MiB around the
+// 64 KiB read size and the 1 MiB keep limit, written in uneven pieces.
+func TestReadBufferSizes(t *testing.T) {
+	t.Parallel()
+	sizes := []int{1, 100, readSize - 2, readSize - 1, readSize, readSize + 1, 3 * readSize / 4, 5, keepBufSize - 1, keepBufSize, keepBufSize + 1, 3 << 20, 7, readSize * 2, 2}
+	var stream []byte
+	var want []string
+	for i, n := range sizes {
+		line := fmt.Sprintf(`"%d%s"`, i, bytes.Repeat([]byte{'a' + byte(i)}, n))
+		want = append(want, line)
+		stream = append(stream, line...)
+		stream = append(stream, '\n')
+	}
+	a, peer := fuzzSocketpair(t)
+	ch, err := New(a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Close()
+	defer peer.Close()
+	go func() {
+		pieces := []int{4096, 17, 65536, 300, 100003, 1, 30000}
+		for i, rest := 0, stream; len(rest) > 0; i++ {
+			n := min(pieces[i%len(pieces)], len(rest))
+			if i%3 == 0 {
+				time.Sleep(time.Millisecond) // let the reader catch up mid-line
+			}
+			if _, err := peer.Write(rest[:n]); err != nil {
+				return
+			}
+			rest = rest[n:]
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for i, w := range want {
+		m, err := ch.Recv(ctx)
+		if err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		if string(m.Raw()) != w {
+			t.Fatalf("line %d: %d bytes %.20q, want %d bytes %.20q", i, len(m.Raw()), m.Raw(), len(w), w)
+		}
+	}
+}

@@ -44,7 +44,13 @@ func (w *wire) send(s string, fds ...int) {
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
 	}
-	if _, _, err := w.conn.WriteMsgUnix([]byte(s), oob, nil); err != nil {
+	// WriteMsgUnix may write less than asked (one sendmsg); the rest
+	// follows without the descriptors, as libuv does.
+	n, _, err := w.conn.WriteMsgUnix([]byte(s), oob, nil)
+	if err == nil && n < len(s) {
+		_, err = w.conn.Write([]byte(s[n:]))
+	}
+	if err != nil {
 		w.t.Fatalf("peer write: %v", err)
 	}
 }
@@ -264,6 +270,30 @@ func TestMalformedInput(t *testing.T) {
 			// as in Node.
 			w.send("[1,\xff]\n")
 			recvProtocolError(t, ch, "parse", nodeipc.ErrMalformedMessage)
+			usable(t, ch, w)
+		},
+	}, {
+		// V8's JSON.parse has no nesting limit and Node 26's stringify
+		// emits values nested far deeper than the 10,000 levels Go's JSON
+		// decoders accept: such a line is delivered (Raw intact), only
+		// Decode refuses it.
+		name: "nesting deeper than 10,000",
+		run: func(t *testing.T, ch *nodeipc.Channel, w *wire) {
+			deep := strings.Repeat("[", 50000) + strings.Repeat("]", 50000)
+			obj := `{"cmd":"NODE_X","text":"NODE_","v":` + deep + `}`
+			w.send(deep + "\n" + obj + "\n" + strings.Repeat("[", 50000) + "\n")
+			m := recvMsg(t, ch, deep)
+			var v any
+			if err := m.Decode(&v); err == nil {
+				t.Errorf("Decode of a 50,000-deep value succeeded")
+			}
+			// Too deep to read its cmd: delivered as a user message.
+			recvMsg(t, ch, obj)
+			recvProtocolError(t, ch, "parse", nodeipc.ErrMalformedMessage)
+			if err := ch.SendRaw(ctxT(t), []byte(deep)); err != nil {
+				t.Fatalf("SendRaw of a deep value: %v", err)
+			}
+			w.expectLine(deep)
 			usable(t, ch, w)
 		},
 	}, {
