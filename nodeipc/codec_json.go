@@ -47,7 +47,7 @@ func (jsonCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 	if len(p) > max {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(p), max)
 	}
-	if bytes.IndexByte(p, '\n') >= 0 || !jsonx.Valid(p) {
+	if bytes.IndexByte(p, '\n') >= 0 || !(jsonx.Valid(p) || validJSONText(p)) {
 		return dst, fmt.Errorf("%w: not a single-line JSON text", ErrUnsupportedValue)
 	}
 	dst = append(dst, p...)
@@ -62,6 +62,9 @@ func (c jsonCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, max 
 	if len(m) > max {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(m), max)
 	}
+	// The limit applies to the whole line the peer receives, envelope
+	// included.
+	start := len(dst)
 	dst = append(dst, `{"cmd":"NODE_HANDLE","type":`...)
 	dst = appendJSONString(dst, env.typ)
 	dst = append(dst, `,"msg":`...)
@@ -74,7 +77,11 @@ func (c jsonCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, max 
 		dst = append(dst, `,"dgramType":`...)
 		dst = appendJSONString(dst, env.dgramType)
 	}
-	return append(dst, "}\n"...), nil
+	dst = append(dst, '}')
+	if n := len(dst) - start; n > max {
+		return dst[:start], fmt.Errorf("%w: %d bytes with the handle envelope (limit %d)", ErrMessageTooLarge, n, max)
+	}
+	return append(dst, '\n'), nil
 }
 
 func (jsonCodec) appendInternal(dst []byte, fields []field) ([]byte, error) {
@@ -117,14 +124,26 @@ func (jsonCodec) frame(b []byte, scanned *int, max int) (start, end, next int, e
 }
 
 func (jsonCodec) parse(p []byte) (inbound, error) {
+	// Node decodes the stream as UTF-8 before parsing: ill-formed bytes
+	// become U+FFFD (in strings that is what the receiver gets; elsewhere
+	// the line is then not JSON).
+	p = nodeUTF8(p)
 	if !mayBeInternalJSON(p) || firstNonSpace(p) != '{' {
-		if !jsonx.Valid(p) {
+		// validJSONText only runs when the fast validator refuses: it
+		// accepts the values nested deeper than 10,000 that Node parses.
+		if !jsonx.Valid(p) && !validJSONText(p) {
 			return inbound{}, protocolError("parse", p, ErrMalformedMessage)
 		}
 		return inbound{msg: &Message{mode: JSON, data: p}}, nil
 	}
 	var obj map[string]jsonx.RawMessage
 	if err := jsonx.Unmarshal(p, &obj); err != nil {
+		if validJSONText(p) {
+			// Valid, but nested beyond the decoder's limit: its cmd
+			// cannot be read, so it is delivered as a user message.
+			// (Decode fails on it for the same reason; Raw has it.)
+			return inbound{msg: &Message{mode: JSON, data: p}}, nil
+		}
 		return inbound{}, protocolError("parse", p, fmt.Errorf("%w: %v", ErrMalformedMessage, err))
 	}
 	m := &Message{mode: JSON, data: p}

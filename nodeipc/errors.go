@@ -27,7 +27,9 @@ var (
 	ErrMalformedMessage = errors.New("nodeipc: malformed message")
 
 	// ErrQueueFull reports that more than Options.MaxQueuedMessages received
-	// messages were waiting for Recv. The channel is closed.
+	// messages were waiting for Recv, or that the peer kept sending handle
+	// messages without reading the acknowledgements (over 1024 unwritten).
+	// The channel is closed.
 	ErrQueueFull = errors.New("nodeipc: too many unreceived messages")
 
 	// ErrUnsolicitedAck reports a NODE_HANDLE_ACK or NODE_HANDLE_NACK from the

@@ -39,7 +39,8 @@ func (m *Message) Decode(v any) error {
 }
 
 // Raw returns the message as it was on the wire: the JSON text (without the
-// newline) in JSON mode, the V8 payload (serializer header and value, without
+// newline; ill-formed UTF-8 replaced by U+FFFD as Node's reader does) in JSON
+// mode, the V8 payload (serializer header and value, without
 // the length prefix) in advanced mode. For a message that came with a
 // handle, it is the user message inside Node's NODE_HANDLE envelope. The
 // caller must not modify the returned slice.

@@ -56,22 +56,33 @@ type Options struct {
 	Serialization Serialization
 
 	// MaxMessageSize bounds one message on the wire (a JSON line without its
-	// newline, or an advanced payload without its length prefix), in both
-	// directions. 0 means DefaultMaxMessageSize. A larger incoming message
-	// ends the channel with ErrMessageTooLarge; a larger outgoing one makes
-	// Send fail and leaves the channel open.
+	// newline, or an advanced payload without its length prefix; for a
+	// handle, the whole NODE_HANDLE envelope), in both directions. 0 means
+	// DefaultMaxMessageSize. A larger incoming message ends the channel with
+	// ErrMessageTooLarge once the messages before it have been returned by
+	// Recv (an unterminated JSON line as soon as more than MaxMessageSize
+	// bytes of it are buffered); a larger outgoing one makes Send, SendRaw,
+	// SendHandle, Post or PostInternal fail with ErrMessageTooLarge and
+	// leaves the channel open.
 	MaxMessageSize int
 
 	// MaxQueuedMessages bounds the messages received but not yet returned by
-	// Recv. 0 means unbounded, as in Node. When the bound is exceeded the
-	// channel ends with ErrQueueFull rather than stop reading (which would
-	// also stop handle acknowledgements).
+	// Recv; per-message errors (*ProtocolError, *HandleError) waiting for
+	// Recv count too. 0 means unbounded, as in Node. When the bound is
+	// exceeded the channel ends with ErrQueueFull rather than stop reading
+	// (which would also stop handle acknowledgements): Recv returns the
+	// queued messages, then ErrQueueFull. Messages passed to
+	// OnInternalMessage do not count.
 	MaxQueuedMessages int
 
-	// MaxFDsPerRead bounds the file descriptors accepted by one read. Node
-	// sends at most one per message; more are treated as a flood: the kernel
-	// closes the excess and Recv reports ErrControlTruncated. 0 means
-	// DefaultMaxFDsPerRead.
+	// MaxFDsPerRead bounds the file descriptors accepted by one read, and
+	// the received descriptors kept waiting for a NODE_HANDLE message to
+	// claim them. Node sends at most one per message; more are treated as a
+	// flood: beyond the bound in one read the kernel closes the excess and
+	// Recv reports a *ProtocolError wrapping ErrControlTruncated; beyond the
+	// bound across reads the oldest unclaimed descriptors are closed and
+	// Recv reports a *ProtocolError wrapping ErrBadHandle. The channel stays
+	// open in both cases. 0 means DefaultMaxFDsPerRead.
 	MaxFDsPerRead int
 
 	// CloseTimeout bounds how long Close waits for messages queued behind an

@@ -56,6 +56,11 @@ func (c *Channel) postInternal(fields ...field) error {
 	if err != nil {
 		return err
 	}
+	// appendInternal has no limit of its own; the frame length bounds the
+	// payload (within the few bytes of framing).
+	if len(b) > c.opts.MaxMessageSize {
+		return fmt.Errorf("%w: %d-byte internal message (limit %d)", ErrMessageTooLarge, len(b), c.opts.MaxMessageSize)
+	}
 	return c.w.post(&outFrame{b: b})
 }
 
@@ -219,12 +224,24 @@ func (w *writer) post(f *outFrame) error {
 	return nil
 }
 
+// maxPendingControl bounds the ACK/NACK frames waiting to be written. A
+// conforming peer has one NODE_HANDLE in flight at a time, so a handful at
+// most are ever pending; thousands mean the peer sends handle messages
+// without reading our answers, and the queue would grow with its input.
+const maxPendingControl = 1024
+
 func (w *writer) control(b []byte) {
 	w.mu.Lock()
-	if w.err == nil {
+	n := len(w.ctrl)
+	if w.err == nil && n < maxPendingControl {
 		w.ctrl = append(w.ctrl, b)
 	}
+	failed := w.err == nil && n >= maxPendingControl
 	w.mu.Unlock()
+	if failed {
+		w.c.fail(fmt.Errorf("%w: %d handle acknowledgements unwritten: the peer does not read", ErrQueueFull, n))
+		return
+	}
 	w.wake()
 }
 

@@ -1,7 +1,10 @@
 package nodeipc
 
 import (
+	"encoding/binary"
+	"fmt"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,26 +30,53 @@ func (c *Channel) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
 
 // parseRights extracts the descriptors of every SCM_RIGHTS message in oob,
 // each wrapped in an *os.File so that it has an owner at once. Other control
-// messages are ignored, as libuv does.
+// messages are ignored, as libuv does. It walks the headers itself rather
+// than with unix.ParseSocketControlMessage, which drops every message (and
+// so leaks the descriptors already received) when a later header is
+// malformed, and unix.ParseUnixRights, which panics on a payload that is not
+// a multiple of 4 bytes. Descriptors found before a malformed header are
+// returned with the error; negative values are skipped.
 func parseRights(oob []byte) ([]*os.File, error) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
 	var files []*os.File
-	for i := range msgs {
-		if msgs[i].Header.Level != unix.SOL_SOCKET || msgs[i].Header.Type != unix.SCM_RIGHTS {
-			continue
+	hdr := unix.CmsgLen(0) // aligned header size
+	for len(oob) >= unix.SizeofCmsghdr {
+		n, level, typ := cmsgHeader(oob)
+		if n < uint64(hdr) || n > uint64(len(oob)) {
+			return files, fmt.Errorf("control message length %d (%d bytes left)", n, len(oob))
 		}
-		fds, perr := unix.ParseUnixRights(&msgs[i])
-		if perr != nil {
-			if err == nil {
-				err = perr
+		l := int(n)
+		if level == unix.SOL_SOCKET && typ == unix.SCM_RIGHTS {
+			data := oob[hdr:l]
+			for i := 0; i+4 <= len(data); i += 4 {
+				fd := int32(binary.NativeEndian.Uint32(data[i:]))
+				if fd < 0 {
+					continue
+				}
+				files = append(files, os.NewFile(uintptr(fd), "nodeipc-handle"))
 			}
-			continue
 		}
-		for _, fd := range fds {
-			files = append(files, os.NewFile(uintptr(fd), "nodeipc-handle"))
+		next := unix.CmsgSpace(l - hdr)
+		if next >= len(oob) {
+			break
 		}
+		oob = oob[next:]
 	}
-	return files, err
+	return files, nil
+}
+
+// cmsgHeader decodes the cmsghdr at the start of b (at least
+// unix.SizeofCmsghdr bytes) without assuming b is aligned.
+func cmsgHeader(b []byte) (n uint64, level, typ int32) {
+	var h unix.Cmsghdr
+	off := int(unsafe.Sizeof(h.Len))
+	if off == 8 {
+		n = binary.NativeEndian.Uint64(b)
+	} else {
+		n = uint64(binary.NativeEndian.Uint32(b))
+	}
+	level = int32(binary.NativeEndian.Uint32(b[off:]))
+	typ = int32(binary.NativeEndian.Uint32(b[off+4:]))
+	return n, level, typ
 }
 
 // writeFrame writes b whole. When file is non-nil its descriptor rides on
