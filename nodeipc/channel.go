@@ -137,16 +137,9 @@ func (c *Channel) fail(err error) {
 	if !first {
 		return
 	}
-	c.in.finish(err)
+	c.in.finish(err) // before done closes: a woken Recv reports err
 	c.conn.Close() // unblocks the reader and any write in progress
 	c.w.abort(err)
-	// Recv must report this error once the queue is drained, even if it
-	// looks before the reader has recorded its own end.
-	c.in.mu.Lock()
-	if c.in.end == nil {
-		c.in.end = err
-	}
-	c.in.mu.Unlock()
 	close(c.done)
 }
 
