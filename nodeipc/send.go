@@ -257,9 +257,8 @@ func (w *writer) controlNow(b []byte) {
 		return
 	}
 	if w.writing || len(w.ctrl) > 0 {
-		w.ctrl = append(w.ctrl, b)
 		w.mu.Unlock()
-		w.wake()
+		w.control(b) // queue it, within the bound
 		return
 	}
 	w.writing = true
