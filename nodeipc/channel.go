@@ -138,7 +138,7 @@ func (c *Channel) fail(err error) {
 		return
 	}
 	c.in.finish(err) // before done closes: a woken Recv reports err
-	c.conn.Close() // unblocks the reader and any write in progress
+	c.conn.Close()   // unblocks the reader and any write in progress
 	c.w.abort(err)
 	close(c.done)
 }
