@@ -21,12 +21,8 @@ import (
 // or be hostile. Run them with scripts/fuzz.sh; the seeds are in
 // testdata/fuzz/<FuzzName>/ and in the f.Add calls.
 //
-// Advanced mode: feedFrames is codec-generic. When the V8 codec is wired in,
-// add FuzzAdvancedFrameParse next to FuzzJSONFrameParse, feeding
-// length-prefixed frames through feedFrames with the advanced codec; its
-// property is the same with "line" replaced by "frame payload" (each
-// complete frame is a message whose Raw equals the payload, or a
-// *ProtocolError; a length over max is ErrMessageTooLarge).
+// FuzzAdvancedFrameParse (fuzz_advanced_test.go) runs the same property
+// over the advanced codec.
 
 // chunks splits data into pieces whose sizes come from cuts (each byte b
 // means b+1 bytes, cycling), so that every way a read can split the stream
