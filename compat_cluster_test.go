@@ -40,6 +40,20 @@ func TestNodePrimaryMixedWorkers(t *testing.T) {
 	}
 }
 
+// TestNodePrimaryMixedWorkersAdvanced is the same cluster with
+// serialization: 'advanced' set on the primary.
+func TestNodePrimaryMixedWorkersAdvanced(t *testing.T) {
+	for _, node := range nodetest.Binaries(t) {
+		for _, pol := range policies {
+			t.Run(node.Name+"/"+pol, func(t *testing.T) {
+				cmd := node.Command(t, nodetest.Script(t, "cluster-primary.js"), goChild, testExe(t))
+				cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY="+pol, "NODEIPC_SERIALIZATION=advanced")
+				runCmd(t, cmd, 2*time.Minute)
+			})
+		}
+	}
+}
+
 func runCmd(t *testing.T, cmd *exec.Cmd, timeout time.Duration) {
 	t.Helper()
 	if err := cmd.Start(); err != nil {

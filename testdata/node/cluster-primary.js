@@ -30,6 +30,8 @@ if (cluster.isWorker) {
 
 const [goChild, testExe] = process.argv.slice(2);
 const policy = process.env.NODE_CLUSTER_SCHED_POLICY;
+// NODEIPC_SERIALIZATION=advanced runs the cluster over the V8 serializer.
+const serialization = process.env.NODEIPC_SERIALIZATION || 'json';
 const timer = setTimeout(() => { console.error('timeout'); process.exit(3); }, 60000);
 
 function freePort() {
@@ -41,7 +43,7 @@ function freePort() {
 }
 
 function forkWith(execPath, settings, env) {
-  cluster.setupPrimary({ execArgv: [], args: [], ...settings });
+  cluster.setupPrimary({ execArgv: [], args: [], serialization, ...settings });
   const saved = process.execPath;
   if (execPath) process.execPath = execPath;
   try {
