@@ -13,6 +13,8 @@
 //
 //	echo            send every message back unchanged, in the channel's
 //	                serialization; exit 0 when the channel closes.
+//	sink            count messages; answer {"count":N} to {"end":true} and
+//	                start again from zero (throughput benchmarks).
 //
 // Run without a channel it explains itself on stderr and exits 2.
 package main
@@ -34,11 +36,13 @@ slot.
 
 modes:
   echo    send every message back unchanged; exit 0 when the channel closes
+  sink    count messages; answer {"count":N} to {"end":true}
 `
 
 // modes maps a mode name to its implementation. Each returns the exit code.
 var modes = map[string]func(ch *nodeipc.Channel, args []string, stderr io.Writer) int{
 	"echo": runEcho,
+	"sink": runSink,
 }
 
 func main() {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the benchmark binaries and runs the side-by-side IPC benchmark
+# (bench/ipc-bench.js). Arguments are passed through, e.g.
+#   bash bench/run.sh --quick
+#   bash bench/run.sh --runs=7 --json=bench-out/results.json
+#   bash bench/run.sh --serialization=advanced   (once advanced mode is wired in)
+# NODE selects the Node binary (default: the pinned node20, else node on PATH).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bench-out
+mkdir -p "$out"
+go build -o "$out/go-child" ./cmd/go-child
+go build -o "$out/driver" ./bench/driver
+node_bin=${NODE:-}
+if [ -z "$node_bin" ]; then
+  if [ -x node_modules/node20/bin/node ]; then node_bin=node_modules/node20/bin/node; else node_bin=$(command -v node); fi
+fi
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), kernel $(uname -r), $(go version | cut -d' ' -f3), node $("$node_bin" --version), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+exec "$node_bin" bench/ipc-bench.js --node="$node_bin" --go-child="$out/go-child" --driver="$out/driver" "$@"
