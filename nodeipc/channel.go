@@ -33,6 +33,7 @@ type Channel struct {
 	w  writer
 	in inbox
 	sl socketLists
+	rd readGate // who reads the socket (readgate.go)
 
 	done      chan struct{} // closed when the channel is disconnected
 	closing   chan struct{} // closed when Close starts
@@ -74,6 +75,7 @@ func New(conn *net.UnixConn, opts *Options) (*Channel, error) {
 	c.w.init(c)
 	c.in.init(o.MaxQueuedMessages)
 	c.sl.init()
+	c.rd.init(c)
 	c.wg.Add(2)
 	go c.readLoop()
 	go c.w.flushLoop()
@@ -159,6 +161,8 @@ func (c *Channel) Close() error {
 		err = c.w.drain(c.opts.CloseTimeout)
 		c.fail(net.ErrClosed)
 		c.wg.Wait()
+		<-c.rd.tok // a Recv reading the socket has seen the close
+		c.rd.hold.Stop()
 		c.in.closeFiles()
 	})
 	return err
