@@ -134,6 +134,10 @@ type writer struct {
 	ctrl     [][]byte // ACK/NACK frames; they overtake the queue
 	kick     chan struct{}
 	err      error // set once the channel ends
+
+	// Owned by the write token holder in flush.
+	batch []*outFrame
+	iov   [][]byte
 }
 
 func (w *writer) init(c *Channel) {
@@ -239,6 +243,13 @@ func (w *writer) flushLoop() {
 	}
 }
 
+// Coalescing limits: queued frames without a handle are written together,
+// with one writev, up to these bounds.
+const (
+	maxBatchFrames = 1024 // IOV_MAX
+	maxBatchBytes  = 1 << 20
+)
+
 func (w *writer) flush() {
 	w.mu.Lock()
 	if w.writing {
@@ -246,30 +257,81 @@ func (w *writer) flush() {
 		return // the current writer wakes us when done
 	}
 	for w.err == nil {
-		var f *outFrame
-		switch {
-		case len(w.ctrl) > 0:
-			f = &outFrame{b: w.ctrl[0]}
+		// Take the frames that can go out now, in order: control frames
+		// first (they overtake the queue), then queued frames until a
+		// handle frame. A handle frame goes alone, so that its descriptor
+		// rides with its own first byte.
+		batch := w.batch[:0]
+		size := 0
+		for len(w.ctrl) > 0 && len(batch) < maxBatchFrames {
+			batch = append(batch, &outFrame{b: w.ctrl[0]})
+			size += len(w.ctrl[0])
 			w.ctrl = w.ctrl[1:]
-		case w.inflight == nil && len(w.queue) > 0:
-			f = w.queue[0]
+		}
+		for w.inflight == nil && len(w.queue) > 0 && len(batch) < maxBatchFrames && size < maxBatchBytes {
+			f := w.queue[0]
+			if f.h != nil && len(batch) > 0 {
+				break
+			}
 			w.queue[0] = nil
 			w.queue = w.queue[1:]
+			batch = append(batch, f)
+			size += len(f.b)
+			if f.h != nil {
+				break
+			}
 		}
-		if f == nil {
+		if len(batch) == 0 {
 			break
 		}
 		w.writing = true
 		w.mu.Unlock()
-		err := w.write(context.Background(), f)
+		var err error
+		if len(batch) == 1 {
+			err = w.write(context.Background(), batch[0])
+		} else {
+			err = w.writeBatch(batch)
+		}
 		w.mu.Lock()
 		w.writing = false
-		if f.done != nil {
-			f.done <- err
+		for i, f := range batch {
+			if f.done != nil {
+				f.done <- err
+			}
+			batch[i] = nil
 		}
+		w.batch = batch[:0]
 	}
 	w.cond.Broadcast()
 	w.mu.Unlock()
+}
+
+// writeBatch writes frames without handles with as few system calls as
+// possible. Like write, a failure ends the channel. The caller holds the
+// write token.
+func (w *writer) writeBatch(fs []*outFrame) error {
+	iov := w.iov[:0]
+	for _, f := range fs {
+		iov = append(iov, f.b)
+	}
+	bufs := net.Buffers(iov)
+	_, err := bufs.WriteTo(w.c.conn) // writev; consumes bufs, not iov
+	clear(iov)
+	w.iov = iov[:0]
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, net.ErrClosed) {
+		w.mu.Lock()
+		cerr := w.closedErr()
+		w.mu.Unlock()
+		if cerr != nil {
+			return cerr
+		}
+	}
+	err = fmt.Errorf("%w: write: %w", ErrDisconnected, err)
+	w.c.fail(err)
+	return err
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
