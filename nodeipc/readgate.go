@@ -38,6 +38,11 @@ type readGate struct {
 	endOnce sync.Once
 
 	// Owned by the token holder.
+	readFn         func(fd uintptr) bool // g.tryRecvmsg, bound once
+	msg            unix.Msghdr
+	iov            unix.Iovec
+	rn             int
+	rerr           unix.Errno
 	buf            []byte
 	oob            []byte
 	start, scanned int // start of unconsumed bytes; bytes of it scanned
@@ -65,6 +70,7 @@ func (g *readGate) init(c *Channel) {
 		}
 	})
 	g.hold.Stop()
+	g.readFn = g.tryRecvmsg
 	g.buf = make([]byte, 0, readSize)
 	g.oob = make([]byte, unix.CmsgSpace(4*c.opts.MaxFDsPerRead))
 }

@@ -28,11 +28,12 @@ import (
 // After the channel is disconnected Send returns the terminal error (see
 // Err); after Close it returns net.ErrClosed.
 func (c *Channel) Send(ctx context.Context, v any) error {
-	b, err := c.codec.appendFrame(nil, v, c.opts.MaxMessageSize)
+	b, err := c.codec.appendFrame(c.w.getBuf(), v, c.opts.MaxMessageSize)
 	if err != nil {
+		c.w.putBuf(b)
 		return err
 	}
-	return c.w.send(ctx, &outFrame{b: b})
+	return c.w.send(ctx, &outFrame{b: b, pooled: true})
 }
 
 // Post queues v to be sent without waiting, like Node's `send(v)` without a
@@ -41,11 +42,12 @@ func (c *Channel) Send(ctx context.Context, v any) error {
 // failure ends the channel. It never blocks, so it is the way to reply from
 // Options.OnInternalMessage.
 func (c *Channel) Post(v any) error {
-	b, err := c.codec.appendFrame(nil, v, c.opts.MaxMessageSize)
+	b, err := c.codec.appendFrame(c.w.getBuf(), v, c.opts.MaxMessageSize)
 	if err != nil {
+		c.w.putBuf(b)
 		return err
 	}
-	return c.w.post(&outFrame{b: b})
+	return c.w.post(&outFrame{b: b, pooled: true})
 }
 
 // postInternal queues an internal message with the given fields.
@@ -100,6 +102,9 @@ type outFrame struct {
 	b    []byte
 	h    *outHandle // set for a frame that carries a descriptor
 	done chan error // nil for posted frames
+	// pooled: b came from writer.getBuf and nobody else keeps it; it goes
+	// back to the free list once written.
+	pooled bool
 }
 
 // outHandle is a handle transfer waiting for NODE_HANDLE_ACK.
@@ -138,6 +143,39 @@ type writer struct {
 	// Owned by the write token holder in flush.
 	batch []*outFrame
 	iov   [][]byte
+
+	freeMu sync.Mutex
+	free   [][]byte // written frame buffers for reuse
+}
+
+// Frame buffer reuse: a steady stream of small messages encodes into the
+// same few buffers instead of allocating one per message.
+const (
+	maxFreeBufs   = 64
+	maxPooledSize = 64 << 10
+)
+
+func (w *writer) getBuf() []byte {
+	w.freeMu.Lock()
+	defer w.freeMu.Unlock()
+	if n := len(w.free); n > 0 {
+		b := w.free[n-1]
+		w.free[n-1] = nil
+		w.free = w.free[:n-1]
+		return b
+	}
+	return nil
+}
+
+func (w *writer) putBuf(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledSize {
+		return
+	}
+	w.freeMu.Lock()
+	if len(w.free) < maxFreeBufs {
+		w.free = append(w.free, b[:0])
+	}
+	w.freeMu.Unlock()
 }
 
 func (w *writer) init(c *Channel) {
@@ -178,6 +216,9 @@ func (w *writer) send(ctx context.Context, f *outFrame) error {
 		w.writing = true
 		w.mu.Unlock()
 		err := w.write(ctx, f)
+		if f.pooled {
+			w.putBuf(f.b)
+		}
 		w.mu.Lock()
 		w.writing = false
 		more := len(w.queue) > 0 || len(w.ctrl) > 0
@@ -295,6 +336,9 @@ func (w *writer) flush() {
 		w.mu.Lock()
 		w.writing = false
 		for i, f := range batch {
+			if f.pooled {
+				w.putBuf(f.b)
+			}
 			if f.done != nil {
 				f.done <- err
 			}
@@ -484,9 +528,10 @@ func (w *writer) drain(timeout time.Duration) error {
 // that the peer never receives a frame it cannot parse. Otherwise SendRaw
 // behaves as Send. The caller may reuse p after SendRaw returns.
 func (c *Channel) SendRaw(ctx context.Context, p []byte) error {
-	b, err := c.codec.appendRaw(nil, p, c.opts.MaxMessageSize)
+	b, err := c.codec.appendRaw(c.w.getBuf(), p, c.opts.MaxMessageSize)
 	if err != nil {
+		c.w.putBuf(b)
 		return err
 	}
-	return c.w.send(ctx, &outFrame{b: b})
+	return c.w.send(ctx, &outFrame{b: b, pooled: true})
 }
