@@ -9,8 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench-out
 mkdir -p "$out"
-go build -o "$out/go-child" ./cmd/go-child
-go build -o "$out/driver" ./bench/driver
+# Static binaries (no cgo resolver): what one ships as a worker; exec is
+# faster without the dynamic loader.
+CGO_ENABLED=0 go build -o "$out/go-child" ./cmd/go-child
+CGO_ENABLED=0 go build -o "$out/driver" ./bench/driver
 node_bin=${NODE:-}
 if [ -z "$node_bin" ]; then
   if [ -x node_modules/node20/bin/node ]; then node_bin=node_modules/node20/bin/node; else node_bin=$(command -v node); fi
