@@ -119,6 +119,14 @@ const startRSS = (p) => med(p, 'start', 'child_hwm_kb');
 lines.push(`| child RSS after start-up | MB | ${shown.map((p) => { const v = startRSS(p); const b = startRSS('node-node'); return v === undefined ? '–' : fmt(v / 1024) + (p !== 'node-node' && b ? ` (${(v / b).toFixed(2)} of base)` : ''); }).join(' | ')} |`);
 lines.push(`| child peak RSS, all workloads | MB | ${shown.map((p) => { const v = peak(p); const b = peak('node-node'); return v === undefined ? '–' : fmt(v) + (p !== 'node-node' && b ? ` (${(v / b).toFixed(2)} of base)` : ''); }).join(' | ')} |`);
 lines.push('');
+lines.push('Child CPU time per round trip / message (µs, all threads, from /proc/<pid>/task/*/schedstat; lower is better):');
+lines.push('');
+lines.push(`| workload | ${shown.map((p) => names[p]).join(' | ')} |`);
+lines.push(`|---|${shown.map(() => '---').join('|')}|`);
+for (const w of workloads.filter((x) => x.n)) {
+  lines.push(`| ${w.label} | ${shown.map((p) => cell(p, w, 'child_cpu_us_per_op', true)).join(' | ')} |`);
+}
+lines.push('');
 lines.push(`total ${((Date.now() - t0) / 1e3).toFixed(0)} s`);
 console.log(lines.join('\n'));
 if (args.json) fs.writeFileSync(args.json, JSON.stringify({ runs, quick, serialization, results }, null, 1));

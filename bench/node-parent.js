@@ -24,6 +24,15 @@ function hwmKB(pid) {
   } catch { return 0; }
 }
 
+// CPU time the child has used so far (all threads), in ms, from schedstat.
+function cpuMs(pid) {
+  try {
+    let ns = 0;
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) ns += +fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0];
+    return ns / 1e6;
+  } catch { return 0; }
+}
+
 const opts = { serialization, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
 const t0 = process.hrtime.bigint();
 const child = (args.child || 'node') === 'node'
@@ -31,9 +40,11 @@ const child = (args.child || 'node') === 'node'
   : fork(mode, [], { ...opts, execPath: args.child, execArgv: [] });
 const secs = (a, b) => Number(b - a) / 1e9;
 let startup;
+let cpu0 = 0;
 
 function finish(out) {
   out = { parent: 'node', test, serialization, size, startup_ms: +(startup * 1e3).toFixed(2), child_hwm_kb: hwmKB(child.pid), ...out };
+  if (out.n) out.child_cpu_us_per_op = +((cpuMs(child.pid) - cpu0) * 1e3 / out.n).toFixed(2);
   console.log(JSON.stringify(out));
   child.disconnect();
 }
@@ -43,6 +54,7 @@ function finish(out) {
 child.send(mode === 'echo' ? { seq: -1, p: '' } : { end: true });
 child.once('message', () => {
   startup = secs(t0, process.hrtime.bigint());
+  cpu0 = cpuMs(child.pid);
   if (test === 'startup') return finish({});
   if (test === 'pingpong') return pingpong();
   if (test === 'stream') return stream();

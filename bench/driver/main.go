@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
@@ -39,6 +40,7 @@ type result struct {
 	PerSec        float64 `json:"per_sec,omitempty"`
 	USPerOp       float64 `json:"us_per_op,omitempty"`
 	MBPerS        float64 `json:"MB_per_s,omitempty"`
+	ChildCPUUS    float64 `json:"child_cpu_us_per_op,omitempty"`
 }
 
 type msg struct {
@@ -85,6 +87,29 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, "driver:", err)
 		os.Exit(1)
 	}
+}
+
+// cpuMS returns the CPU time the process has used so far (all threads), in
+// milliseconds, from schedstat.
+func cpuMS(pid int) float64 {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	var ns float64
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) > 0 {
+			v, _ := strconv.ParseFloat(f[0], 64)
+			ns += v
+		}
+	}
+	return ns / 1e6
 }
 
 var hwmRe = regexp.MustCompile(`VmHWM:\s+(\d+) kB`)
@@ -140,6 +165,7 @@ func runChannel(child, node, script, test, ser string, n, size, window int) (res
 		return r, err
 	}
 	r.StartupMS = round(time.Since(t0).Seconds()*1e3, 2)
+	cpu0 := cpuMS(cmd.Process.Pid)
 
 	payload := string(bytes.Repeat([]byte("x"), size))
 	switch test {
@@ -194,6 +220,9 @@ func runChannel(child, node, script, test, ser string, n, size, window int) (res
 		return r, fmt.Errorf("unknown test %q", test)
 	}
 	r.ChildHWMKB = hwmKB(cmd.Process.Pid)
+	if r.N > 0 {
+		r.ChildCPUUS = round((cpuMS(cmd.Process.Pid)-cpu0)*1e3/float64(r.N), 2)
+	}
 	return r, nil
 }
 

@@ -50,6 +50,7 @@ func runRaw(test string, n, size int) (result, error) {
 		return r, err
 	}
 	r.StartupMS = round(time.Since(t0).Seconds()*1e3, 2)
+	cpu0 := cpuMS(cmd.Process.Pid)
 	line := append(bytes.Repeat([]byte("x"), size), '\n')
 	switch test {
 	case "startup":
@@ -91,6 +92,9 @@ func runRaw(test string, n, size int) (result, error) {
 		return r, fmt.Errorf("unknown test %q", test)
 	}
 	r.ChildHWMKB = hwmKB(cmd.Process.Pid)
+	if r.N > 0 {
+		r.ChildCPUUS = round((cpuMS(cmd.Process.Pid)-cpu0)*1e3/float64(r.N), 2)
+	}
 	syscall.Shutdown(fd, syscall.SHUT_RDWR)
 	return r, nil
 }
