@@ -46,6 +46,12 @@ const pairs = {
   'go-go': (w, n) => [driver, [`-child=${goChild}`, ...common(w, n, '-')]],
   raw: (w, n) => [driver, ['-raw', ...common(w, n, '-')]],
 };
+// --go-child-base/--driver-base: the same binaries built from another
+// revision (bench/run.sh BASE=rev), measured in the same runs.
+if (args['go-child-base'] && args['driver-base']) {
+  pairs['node-go@base'] = (w, n) => [node, [path.join(__dirname, 'node-parent.js'), `--child=${args['go-child-base']}`, ...common(w, n, '--')]];
+  pairs['go-go@base'] = (w, n) => [args['driver-base'], [`-child=${args['go-child-base']}`, ...common(w, n, '-')]];
+}
 function common(w, n, dash) {
   return [`${dash}test=${w.test}`, `${dash}n=${n}`, `${dash}size=${w.size}`, `${dash}serialization=${serialization}`];
 }
@@ -97,7 +103,7 @@ function cell(p, w, key, lower) {
   return s;
 }
 
-const names = { 'node-node': 'Node↔Node (base)', 'node-go': 'Node parent↔Go child', 'go-node': 'Go parent↔Node child', 'go-go': 'Go↔Go', raw: 'raw socketpair' };
+const names = { 'node-node': 'Node↔Node (base)', 'node-go': 'Node parent↔Go child', 'go-node': 'Go parent↔Node child', 'go-go': 'Go↔Go', raw: 'raw socketpair', 'node-go@base': `Node parent↔Go child @${args['base-name'] || 'base'}`, 'go-go@base': `Go↔Go @${args['base-name'] || 'base'}` };
 const shown = pairNames.filter((p) => results[p]);
 const lines = [];
 lines.push(`${runs} interleaved runs${quick ? ' (--quick: n × 0.2)' : ''}, medians; serialization=${serialization}; node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}`);
