@@ -15,7 +15,9 @@ import (
 // A Channel owns its socket and two goroutines: a reader, which answers the
 // protocol's internal messages (handle acknowledgements, socket-list
 // queries) by itself and queues user messages for Recv, and a writer that
-// flushes messages queued behind a handle transfer. Received messages are
+// flushes messages queued behind a handle transfer (coalescing them into
+// one write). A Recv that finds nothing queued reads the socket itself
+// while the reader stands aside, which saves a goroutine hand-off. Received messages are
 // kept, in order, until Recv takes them, whether or not anybody is receiving
 // yet.
 //
