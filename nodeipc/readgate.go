@@ -147,8 +147,8 @@ func (c *Channel) readDirect(ctx context.Context) error {
 	g.readers.Add(1)
 	defer func() {
 		g.readers.Add(-1)
+		g.hold.Reset(recvHold) // before the token: Close stops it after
 		g.tok <- struct{}{}
-		g.hold.Reset(recvHold)
 	}()
 	if c.Err() != nil {
 		c.endRead(nil)
