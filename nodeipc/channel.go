@@ -15,7 +15,9 @@ import (
 // A Channel owns its socket and two goroutines: a reader, which answers the
 // protocol's internal messages (handle acknowledgements, socket-list
 // queries) by itself and queues user messages for Recv, and a writer that
-// flushes messages queued behind a handle transfer. Received messages are
+// flushes messages queued behind a handle transfer (coalescing them into
+// one write). A Recv that finds nothing queued reads the socket itself
+// while the reader stands aside, which saves a goroutine hand-off. Received messages are
 // kept, in order, until Recv takes them, whether or not anybody is receiving
 // yet.
 //
@@ -33,6 +35,7 @@ type Channel struct {
 	w  writer
 	in inbox
 	sl socketLists
+	rd readGate // who reads the socket (readgate.go)
 
 	done      chan struct{} // closed when the channel is disconnected
 	closing   chan struct{} // closed when Close starts
@@ -74,6 +77,7 @@ func New(conn *net.UnixConn, opts *Options) (*Channel, error) {
 	c.w.init(c)
 	c.in.init(o.MaxQueuedMessages)
 	c.sl.init()
+	c.rd.init(c)
 	c.wg.Add(2)
 	go c.readLoop()
 	go c.w.flushLoop()
@@ -160,6 +164,8 @@ func (c *Channel) Close() error {
 		err = c.w.drain(c.opts.CloseTimeout)
 		c.fail(net.ErrClosed)
 		c.wg.Wait()
+		<-c.rd.tok // a Recv reading the socket has seen the close
+		c.rd.hold.Stop()
 		c.in.closeFiles()
 	})
 	return err

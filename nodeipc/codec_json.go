@@ -14,6 +14,17 @@ type jsonCodec struct{}
 func (jsonCodec) mode() Serialization { return JSON }
 
 func (jsonCodec) appendFrame(dst []byte, v any, max int) ([]byte, error) {
+	n0 := len(dst)
+	if out, err := jsonx.AppendLine(dst, v); err == nil {
+		body := out[n0 : len(out)-1]
+		if bytes.IndexByte(body, '\n') < 0 {
+			if len(body) > max {
+				return dst[:n0], fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(body), max)
+			}
+			return out, nil
+		}
+		dst = out[:n0] // a raw newline: compact it below
+	}
 	b, err := marshalJSON(v)
 	if err != nil {
 		return dst, err

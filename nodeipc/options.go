@@ -92,7 +92,8 @@ type Options struct {
 	// OnInternalMessage, if set, is called with every internal message
 	// (a `cmd` string longer than 5 characters starting with "NODE_") that the
 	// channel does not handle itself, such as NODE_CLUSTER. It runs on the
-	// channel's read goroutine: it must not block, and must not call Send,
+	// goroutine that is reading the socket (the channel's reader, or a Recv
+	// call that reads for itself): it must not block, and must not call Send,
 	// SendHandle or Close (which may wait for that goroutine); use Post and
 	// PostInternal to answer, and start a goroutine for anything slower. A
 	// handle that came with the message belongs to the callback. Without a

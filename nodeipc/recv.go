@@ -2,15 +2,10 @@ package nodeipc
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"iter"
-	"net"
 	"os"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // Recv returns the next message from the peer, waiting until one arrives,
@@ -28,8 +23,50 @@ import (
 // open after those and the next Recv goes on with the next message.
 //
 // When ctx ends first, Recv returns ctx.Err() and no message is lost.
+//
+// A Recv that finds nothing queued reads the socket itself when it can
+// (see readGate), which saves a goroutine hand-off per message.
 func (c *Channel) Recv(ctx context.Context) (*Message, error) {
-	return c.in.pop(ctx, c.done)
+	for {
+		m, err, ok := c.in.tryPop()
+		if ok {
+			return m, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		select {
+		case <-c.rd.tok:
+			// The read side is ours: read until something is queued.
+			err := c.readDirect(ctx)
+			if err != nil {
+				return nil, err
+			}
+			continue
+		default:
+		}
+		// The background reader holds the read side, most likely parked
+		// on the netpoller: ask it to let go, and wait for a message or
+		// the read side.
+		c.rd.kick(c)
+		select {
+		case <-c.in.wake:
+		case <-c.rd.tok:
+			err := c.readDirect(ctx)
+			if err != nil {
+				return nil, err
+			}
+		case <-c.done:
+			// The reader sets end before done is closed; loop to drain.
+			c.in.mu.Lock()
+			if c.in.end == nil {
+				c.in.end = ErrDisconnected
+			}
+			c.in.mu.Unlock()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // Messages returns an iterator over received messages for use with
@@ -95,40 +132,31 @@ func (in *inbox) finish(err error) {
 	in.mu.Unlock()
 }
 
-func (in *inbox) pop(ctx context.Context, done <-chan struct{}) (*Message, error) {
-	for {
-		in.mu.Lock()
-		if in.head < len(in.q) {
-			it := in.q[in.head]
-			in.q[in.head] = item{}
-			in.head++
-			more := in.head < len(in.q)
-			if !more {
-				in.q = in.q[:0]
-				in.head = 0
-			}
-			in.mu.Unlock()
-			if more {
-				select {
-				case in.wake <- struct{}{}:
-				default:
-				}
-			}
-			return it.m, it.err
+// tryPop takes the next queued item. ok is false when nothing is queued
+// and the reader has not finished; otherwise err may be the terminal error.
+func (in *inbox) tryPop() (m *Message, err error, ok bool) {
+	in.mu.Lock()
+	if in.head < len(in.q) {
+		it := in.q[in.head]
+		in.q[in.head] = item{}
+		in.head++
+		more := in.head < len(in.q)
+		if !more {
+			in.q = in.q[:0]
+			in.head = 0
 		}
-		end := in.end
 		in.mu.Unlock()
-		if end != nil {
-			return nil, end
+		if more {
+			select {
+			case in.wake <- struct{}{}:
+			default:
+			}
 		}
-		select {
-		case <-in.wake:
-		case <-done:
-			// fail sets end before it closes done: loop to drain.
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+		return it.m, it.err, true
 	}
+	end := in.end
+	in.mu.Unlock()
+	return nil, end, end != nil
 }
 
 // closeFiles closes received descriptors that no message claimed.
@@ -142,110 +170,12 @@ func (in *inbox) closeFiles() {
 	}
 }
 
-const (
-	readSize    = 64 << 10 // what one recvmsg asks for, as libuv does
-	keepBufSize = 1 << 20  // larger buffers are given away, not kept
-)
-
-// readLoop owns the read side of the socket until it fails.
-func (c *Channel) readLoop() {
-	defer c.wg.Done()
-	err := c.readFrames()
-	if c.isClosing() {
-		err = net.ErrClosed
-	}
-	c.fail(err)
-	c.sl.disconnected()
-}
-
 func (c *Channel) isClosing() bool {
 	select {
 	case <-c.closing:
 		return true
 	default:
 		return false
-	}
-}
-
-// readFrames reads and dispatches frames until the socket fails. It returns
-// the terminal error.
-func (c *Channel) readFrames() error {
-	buf := make([]byte, 0, readSize)
-	oob := make([]byte, unix.CmsgSpace(4*c.opts.MaxFDsPerRead))
-	start, scanned := 0, 0 // start of unconsumed bytes; bytes of it scanned
-	max := c.opts.MaxMessageSize
-	for {
-		// Make room for one read.
-		if cap(buf)-len(buf) < readSize/4 {
-			pending := len(buf) - start
-			need := pending + readSize
-			if start > 0 && cap(buf) >= need {
-				copy(buf, buf[start:])
-				buf = buf[:pending]
-			} else {
-				nb := make([]byte, pending, max2(need, 2*cap(buf)))
-				copy(nb, buf[start:])
-				buf = nb
-			}
-			start = 0
-		}
-		n, oobn, flags, err := c.recvmsg(buf[len(buf):cap(buf)], oob)
-		if oobn > 0 {
-			files, perr := parseRights(oob[:oobn])
-			c.in.mu.Lock()
-			c.in.files = append(c.in.files, files...)
-			c.in.mu.Unlock()
-			if perr != nil {
-				c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %v", ErrMalformedMessage, perr)))
-			}
-		}
-		if flags&unix.MSG_CTRUNC != 0 {
-			c.report(protocolError("recvmsg", nil, ErrControlTruncated))
-		}
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return err
-			}
-			return fmt.Errorf("%w: %v", ErrDisconnected, err)
-		}
-		if n == 0 {
-			if len(buf) > start {
-				return fmt.Errorf("%w: EOF inside a message (%d bytes pending)", ErrDisconnected, len(buf)-start)
-			}
-			return fmt.Errorf("%w: %w", ErrDisconnected, io.EOF)
-		}
-		buf = buf[:len(buf)+n]
-		for {
-			s, e, next, ferr := c.codec.frame(buf[start:], &scanned, max)
-			if ferr != nil {
-				return ferr
-			}
-			if next == 0 {
-				break
-			}
-			var payload []byte
-			if start == 0 && next == len(buf) && cap(buf) > keepBufSize {
-				// A large message fills the buffer: hand the buffer over
-				// instead of copying it.
-				payload = buf[s:e:e]
-				buf = make([]byte, 0, readSize)
-				start = 0
-			} else {
-				payload = append([]byte(nil), buf[start+s:start+e]...)
-				start += next
-			}
-			if err := c.dispatch(payload); err != nil {
-				return err
-			}
-		}
-		if start == len(buf) {
-			buf = buf[:0]
-			start = 0
-			if cap(buf) > keepBufSize {
-				buf = make([]byte, 0, readSize)
-			}
-		}
-		c.trimFiles()
 	}
 }
 

@@ -30,11 +30,12 @@ import (
 // After the channel is disconnected Send returns the terminal error (see
 // Err); after Close it returns net.ErrClosed.
 func (c *Channel) Send(ctx context.Context, v any) error {
-	b, err := c.codec.appendFrame(nil, v, c.opts.MaxMessageSize)
+	b, err := c.codec.appendFrame(c.w.getBuf(), v, c.opts.MaxMessageSize)
 	if err != nil {
+		c.w.putBuf(b)
 		return err
 	}
-	return c.w.send(ctx, &outFrame{b: b})
+	return c.w.send(ctx, &outFrame{b: b, pooled: true})
 }
 
 // Post queues v to be sent without waiting, like Node's `send(v)` without a
@@ -43,11 +44,12 @@ func (c *Channel) Send(ctx context.Context, v any) error {
 // failure ends the channel. It never blocks, so it is the way to reply from
 // Options.OnInternalMessage.
 func (c *Channel) Post(v any) error {
-	b, err := c.codec.appendFrame(nil, v, c.opts.MaxMessageSize)
+	b, err := c.codec.appendFrame(c.w.getBuf(), v, c.opts.MaxMessageSize)
 	if err != nil {
+		c.w.putBuf(b)
 		return err
 	}
-	return c.w.post(&outFrame{b: b})
+	return c.w.post(&outFrame{b: b, pooled: true})
 }
 
 // postInternal queues an internal message with the given fields.
@@ -107,6 +109,9 @@ type outFrame struct {
 	b    []byte
 	h    *outHandle // set for a frame that carries a descriptor
 	done chan error // nil for posted frames
+	// pooled: b came from writer.getBuf and nobody else keeps it; it goes
+	// back to the free list once written.
+	pooled bool
 }
 
 // outHandle is a handle transfer waiting for NODE_HANDLE_ACK.
@@ -141,6 +146,43 @@ type writer struct {
 	ctrl     [][]byte // ACK/NACK frames; they overtake the queue
 	kick     chan struct{}
 	err      error // set once the channel ends
+
+	// Owned by the write token holder in flush.
+	batch []*outFrame
+	iov   [][]byte
+
+	freeMu sync.Mutex
+	free   [][]byte // written frame buffers for reuse
+}
+
+// Frame buffer reuse: a steady stream of small messages encodes into the
+// same few buffers instead of allocating one per message.
+const (
+	maxFreeBufs   = 64
+	maxPooledSize = 64 << 10
+)
+
+func (w *writer) getBuf() []byte {
+	w.freeMu.Lock()
+	defer w.freeMu.Unlock()
+	if n := len(w.free); n > 0 {
+		b := w.free[n-1]
+		w.free[n-1] = nil
+		w.free = w.free[:n-1]
+		return b
+	}
+	return nil
+}
+
+func (w *writer) putBuf(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledSize {
+		return
+	}
+	w.freeMu.Lock()
+	if len(w.free) < maxFreeBufs {
+		w.free = append(w.free, b[:0])
+	}
+	w.freeMu.Unlock()
 }
 
 func (w *writer) init(c *Channel) {
@@ -181,6 +223,9 @@ func (w *writer) send(ctx context.Context, f *outFrame) error {
 		w.writing = true
 		w.mu.Unlock()
 		err := w.write(ctx, f)
+		if f.pooled {
+			w.putBuf(f.b)
+		}
 		w.mu.Lock()
 		w.writing = false
 		more := len(w.queue) > 0 || len(w.ctrl) > 0
@@ -309,6 +354,13 @@ func (w *writer) flushLoop() {
 	}
 }
 
+// Coalescing limits: queued frames without a handle are written together,
+// with one writev, up to these bounds.
+const (
+	maxBatchFrames = 1024 // IOV_MAX
+	maxBatchBytes  = 1 << 20
+)
+
 func (w *writer) flush() {
 	w.mu.Lock()
 	if w.writing {
@@ -316,30 +368,84 @@ func (w *writer) flush() {
 		return // the current writer wakes us when done
 	}
 	for w.err == nil {
-		var f *outFrame
-		switch {
-		case len(w.ctrl) > 0:
-			f = &outFrame{b: w.ctrl[0]}
+		// Take the frames that can go out now, in order: control frames
+		// first (they overtake the queue), then queued frames until a
+		// handle frame. A handle frame goes alone, so that its descriptor
+		// rides with its own first byte.
+		batch := w.batch[:0]
+		size := 0
+		for len(w.ctrl) > 0 && len(batch) < maxBatchFrames {
+			batch = append(batch, &outFrame{b: w.ctrl[0]})
+			size += len(w.ctrl[0])
 			w.ctrl = w.ctrl[1:]
-		case w.inflight == nil && len(w.queue) > 0:
-			f = w.queue[0]
+		}
+		for w.inflight == nil && len(w.queue) > 0 && len(batch) < maxBatchFrames && size < maxBatchBytes {
+			f := w.queue[0]
+			if f.h != nil && len(batch) > 0 {
+				break
+			}
 			w.queue[0] = nil
 			w.queue = w.queue[1:]
+			batch = append(batch, f)
+			size += len(f.b)
+			if f.h != nil {
+				break
+			}
 		}
-		if f == nil {
+		if len(batch) == 0 {
 			break
 		}
 		w.writing = true
 		w.mu.Unlock()
-		err := w.write(context.Background(), f)
+		var err error
+		if len(batch) == 1 {
+			err = w.write(context.Background(), batch[0])
+		} else {
+			err = w.writeBatch(batch)
+		}
 		w.mu.Lock()
 		w.writing = false
-		if f.done != nil {
-			f.done <- err
+		for i, f := range batch {
+			if f.pooled {
+				w.putBuf(f.b)
+			}
+			if f.done != nil {
+				f.done <- err
+			}
+			batch[i] = nil
 		}
+		w.batch = batch[:0]
 	}
 	w.cond.Broadcast()
 	w.mu.Unlock()
+}
+
+// writeBatch writes frames without handles with as few system calls as
+// possible. Like write, a failure ends the channel. The caller holds the
+// write token.
+func (w *writer) writeBatch(fs []*outFrame) error {
+	iov := w.iov[:0]
+	for _, f := range fs {
+		iov = append(iov, f.b)
+	}
+	bufs := net.Buffers(iov)
+	_, err := bufs.WriteTo(w.c.conn) // writev; consumes bufs, not iov
+	clear(iov)
+	w.iov = iov[:0]
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, net.ErrClosed) {
+		w.mu.Lock()
+		cerr := w.closedErr()
+		w.mu.Unlock()
+		if cerr != nil {
+			return cerr
+		}
+	}
+	err = fmt.Errorf("%w: write: %w", ErrDisconnected, err)
+	w.c.fail(err)
+	return err
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
@@ -492,9 +598,10 @@ func (w *writer) drain(timeout time.Duration) error {
 // that the peer never receives a frame it cannot parse. Otherwise SendRaw
 // behaves as Send. The caller may reuse p after SendRaw returns.
 func (c *Channel) SendRaw(ctx context.Context, p []byte) error {
-	b, err := c.codec.appendRaw(nil, p, c.opts.MaxMessageSize)
+	b, err := c.codec.appendRaw(c.w.getBuf(), p, c.opts.MaxMessageSize)
 	if err != nil {
+		c.w.putBuf(b)
 		return err
 	}
-	return c.w.send(ctx, &outFrame{b: b})
+	return c.w.send(ctx, &outFrame{b: b, pooled: true})
 }

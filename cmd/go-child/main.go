@@ -23,6 +23,8 @@
 //	                below): serve HTTP on the port in $PORT (default 8000)
 //	                through the primary, answering every request with TEXT;
 //	                exit 0 when the primary disconnects it.
+//	sink            count messages; answer {"count":N} to {"end":true} and
+//	                start again from zero (throughput benchmarks).
 //
 // For example, Node's subprocess.send(message, socket) example with a Go
 // worker:
@@ -69,12 +71,14 @@ modes:
                   as a Node cluster worker, serve HTTP on $PORT (default 8000)
                   through the primary, answering every request with TEXT;
                   exit 0 when the primary disconnects it
+  sink            count messages; answer {"count":N} to {"end":true}
 `
 
 // modes maps a mode name to its implementation. Each returns the exit code.
 var modes = map[string]func(ch *nodeipc.Channel, args []string, stderr io.Writer) int{
 	"echo":  runEcho,
 	"serve": runServe,
+	"sink":  runSink,
 }
 
 func main() {

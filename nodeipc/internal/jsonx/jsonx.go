@@ -9,6 +9,7 @@ package jsonx
 
 import (
 	"bytes"
+	"sync"
 
 	json "github.com/goccy/go-json"
 )
@@ -24,6 +25,48 @@ func Marshal(v any) ([]byte, error) {
 	}
 	return unescapeLineSeparators(b), nil
 }
+
+// AppendLine appends to dst the encoding of v, exactly as Marshal writes it,
+// followed by a newline. It reuses pooled encoders and allocates nothing in
+// the steady state when dst has room. On error dst is returned unchanged.
+func AppendLine(dst []byte, v any) ([]byte, error) {
+	e := encoders.Get().(*lineEncoder)
+	n0 := len(dst)
+	e.w.b = dst
+	err := e.enc.Encode(v)
+	out := e.w.b
+	e.w.b = nil
+	encoders.Put(e)
+	if err != nil {
+		return dst[:n0], err
+	}
+	if bytes.Contains(out[n0:], []byte(`\u202`)) {
+		body := unescapeLineSeparators(out[n0 : len(out)-1])
+		out = append(out[:n0+len(body)], '\n')
+	}
+	return out, nil
+}
+
+// lineEncoder is a reusable encoder that appends to a byte slice.
+type lineEncoder struct {
+	w   appendWriter
+	enc *json.Encoder
+}
+
+type appendWriter struct{ b []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// encoders is a cache of lineEncoders, safe for concurrent use.
+var encoders = sync.Pool{New: func() any {
+	e := &lineEncoder{}
+	e.enc = json.NewEncoder(&e.w)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
 
 // Unmarshal decodes data into v.
 func Unmarshal(data []byte, v any) error {

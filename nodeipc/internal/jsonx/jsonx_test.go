@@ -27,3 +27,24 @@ func TestMarshalMatchesStringify(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendLineMatchesMarshal(t *testing.T) {
+	for _, v := range []any{
+		nil, 1.5, "a\u2028b<>&\u2029", map[string]any{"k": []any{1, "x", true}},
+		struct {
+			A string `json:"a"`
+		}{"\u2029"},
+	} {
+		want, err := Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := AppendLine([]byte("prefix"), v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != "prefix"+string(want)+"\n" {
+			t.Errorf("AppendLine(%#v) = %q, want %q", v, got, "prefix"+string(want)+"\n")
+		}
+	}
+}
