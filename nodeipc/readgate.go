@@ -150,6 +150,11 @@ func (c *Channel) readDirect(ctx context.Context) error {
 		g.hold.Reset(recvHold) // before the token: Close stops it after
 		g.tok <- struct{}{}
 	}()
+	if c.in.pending() {
+		// The previous holder queued something before it let go of the
+		// read side: return it rather than wait for more.
+		return nil
+	}
 	if c.Err() != nil {
 		c.endRead(nil)
 		return nil

@@ -57,12 +57,8 @@ func (c *Channel) Recv(ctx context.Context) (*Message, error) {
 				return nil, err
 			}
 		case <-c.done:
-			// The reader sets end before done is closed; loop to drain.
-			c.in.mu.Lock()
-			if c.in.end == nil {
-				c.in.end = ErrDisconnected
-			}
-			c.in.mu.Unlock()
+			// fail records the terminal error before done is closed: loop
+			// to drain.
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -130,6 +126,13 @@ func (in *inbox) finish(err error) {
 		in.end = err
 	}
 	in.mu.Unlock()
+}
+
+// pending reports whether tryPop would return something.
+func (in *inbox) pending() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.head < len(in.q) || in.end != nil
 }
 
 // tryPop takes the next queued item. ok is false when nothing is queued
