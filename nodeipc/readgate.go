@@ -118,6 +118,7 @@ func (c *Channel) readLoop() {
 			}
 			if g.readers.Load() != 0 {
 				g.tok <- struct{}{}
+				g.hold.Reset(recvHold) // in case that reader leaves without reading
 				break
 			}
 			g.unkick(c)
@@ -125,7 +126,11 @@ func (c *Channel) readLoop() {
 			err := c.readChunk()
 			g.bg.Store(false)
 			if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-				g.tok <- struct{}{} // kicked by a Recv: hand over
+				// Kicked by a Recv: hand over. That Recv may still get its
+				// message from the queue and never read, so come back after
+				// recvHold unless a reader re-arms the timer first.
+				g.tok <- struct{}{}
+				g.hold.Reset(recvHold)
 				break
 			}
 			if err != nil {
