@@ -46,6 +46,12 @@ type readGate struct {
 	buf            []byte
 	oob            []byte
 	start, scanned int // start of unconsumed bytes; bytes of it scanned
+
+	// Adaptive spin (see tryRecvmsg).
+	spinMax  int64     // Options.SpinWait in ns; 0 disables spinning
+	spinOn   bool      // the last wait was short enough to spin through
+	parkedAt int64     // g.now() when the last read parked, or 0
+	clock    time.Time // origin of g.now()
 }
 
 // recvHold is how long the read side stays with receivers after a Recv
@@ -71,6 +77,8 @@ func (g *readGate) init(c *Channel) {
 	})
 	g.hold.Stop()
 	g.readFn = g.tryRecvmsg
+	g.spinMax = int64(c.opts.SpinWait)
+	g.clock = time.Now()
 	g.buf = make([]byte, 0, readSize)
 	g.oob = make([]byte, unix.CmsgSpace(4*c.opts.MaxFDsPerRead))
 }

@@ -3,6 +3,7 @@ package nodeipc_test
 import (
 	"context"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,4 +53,48 @@ func TestReadSideHandOver(t *testing.T) {
 			t.Fatalf("reply %d: %v", i, err)
 		}
 	}
+}
+
+// A channel that spins briefly for replies during a request/reply exchange
+// must park once the exchange stops: an idle channel costs no CPU.
+func TestIdleChannelDoesNotSpin(t *testing.T) {
+	a, b := pair(t, &nodeipc.Options{SpinWait: 5 * time.Millisecond})
+	ctx := ctxT(t)
+	go func() {
+		for {
+			m, err := b.Recv(ctx)
+			if err != nil || b.SendRaw(ctx, m.Raw()) != nil {
+				return
+			}
+		}
+	}()
+	for i := 0; i < 200; i++ { // short replies: spinning turns on
+		if err := a.Send(ctx, i); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Recv(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recv := make(chan error, 1)
+	go func() { _, err := a.Recv(ctx); recv <- err }() // waits on an idle channel
+	time.Sleep(20 * time.Millisecond)
+	before := cpuTime(t)
+	time.Sleep(500 * time.Millisecond)
+	used := cpuTime(t) - before
+	if used > 100*time.Millisecond {
+		t.Errorf("idle channel used %v of CPU in 500ms", used)
+	}
+	a.Send(ctx, "done")
+	if err := <-recv; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

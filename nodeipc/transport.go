@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -14,11 +15,7 @@ import (
 // holds the read token (readgate.go), whose preallocated msghdr and callback
 // make a read allocation-free.
 //
-// It does not spin before parking: a bounded, adaptive spin of non-blocking
-// attempts (budget from the observed wait, zero for idle channels) was
-// measured against a Node parent on the shared 2-core reference box and made
-// ping-pong 15-35 % slower, with Gosched or sched_yield between attempts:
-// the spinning child takes CPU the Node parent needs. See BENCHMARKS.md.
+// It may poll briefly before parking; see tryRecvmsg.
 func (c *Channel) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
 	g := &c.rd
 	g.iov = unix.Iovec{Base: unsafe.SliceData(p)}
@@ -41,16 +38,43 @@ func (c *Channel) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
 	return n, oobn, flags, err
 }
 
-// tryRecvmsg is the RawConn.Read callback of recvmsg: one non-blocking
-// recvmsg with the prepared msghdr. It reports false to park.
+// tryRecvmsg is the RawConn.Read callback of recvmsg: non-blocking recvmsg
+// with the prepared msghdr. It reports false to park on the netpoller.
+//
+// Before parking it may poll for up to Options.SpinWait: on a request/reply
+// channel the answer often arrives within tens of microseconds, and parking
+// and waking through the netpoller costs about as much again. It spins only
+// while the previous wait was shorter than SpinWait (measured from park to
+// wake-up) and the previous spin did not run out, so an idle or slow channel
+// parks at once and burns no CPU; the poller's guarantees (deadlines, Close,
+// preemption for the garbage collector) are kept because the goroutine never
+// blocks in the kernel.
 func (g *readGate) tryRecvmsg(fd uintptr) bool {
+	var spinUntil int64
 	for {
 		r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&g.msg)), unix.MSG_CMSG_CLOEXEC)
 		if e == unix.EINTR {
 			continue
 		}
 		if e == unix.EAGAIN {
+			if g.spinOn {
+				now := g.now()
+				if spinUntil == 0 {
+					spinUntil = now + g.spinMax
+				}
+				if now < spinUntil {
+					continue
+				}
+				g.spinOn = false // spun in vain: park, and spin again only after a short wait
+			}
+			if g.spinMax > 0 {
+				g.parkedAt = g.now()
+			}
 			return false
+		}
+		if g.parkedAt != 0 {
+			g.spinOn = g.now()-g.parkedAt < g.spinMax
+			g.parkedAt = 0
 		}
 		if e != 0 {
 			r = 0
@@ -59,6 +83,9 @@ func (g *readGate) tryRecvmsg(fd uintptr) bool {
 		return true
 	}
 }
+
+// now is a monotonic clock in nanoseconds.
+func (g *readGate) now() int64 { return int64(time.Since(g.clock)) }
 
 // parseRights extracts the descriptors of every SCM_RIGHTS message in oob,
 // each wrapped in an *os.File so that it has an owner at once. Other control
