@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -332,7 +333,7 @@ func testDisconnectFromGo(t *testing.T, node nodetest.Node) {
 	if err := ch.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := ch.Send(ctx, 1); !errors.Is(err, net_ErrClosed()) {
+	if err := ch.Send(ctx, 1); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Send after Close: %v, want net.ErrClosed", err)
 	}
 	if err := cmd.Wait(); err != nil {

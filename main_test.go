@@ -2,15 +2,14 @@ package compat
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/nodeipc/nodeipc-go/internal/leakcheck"
 )
 
 // helpers are behaviours of this test binary when a Node parent forks it
@@ -44,28 +43,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building go-child:", err)
 		os.Exit(1)
 	}
-	base := runtime.NumGoroutine()
-	code := m.Run()
+	code := leakcheck.Run(m)
 	os.RemoveAll(dir)
-	if code == 0 {
-		code = checkGoroutines(base)
-	}
 	os.Exit(code)
-}
-
-// checkGoroutines fails the run when goroutines outlive the tests.
-func checkGoroutines(base int) int {
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if runtime.NumGoroutine() <= base {
-			return 0
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	fmt.Fprintf(os.Stderr, "leaked goroutines: %d > %d\n%s\n", runtime.NumGoroutine(), base, buf)
-	return 1
 }
 
 // helperCmdEnv returns the environment entry that makes this binary a helper.
@@ -96,7 +76,3 @@ func openFDs(t testing.TB) []string {
 }
 
 func joinLines(s []string) string { return strings.Join(s, "\n") }
-
-func net_ErrClosed() error { return netErrClosed }
-
-var netErrClosed = net.ErrClosed

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/nodeipc/nodeipc-go/internal/nodetest"
 )
 
 type goldenCase struct {
@@ -22,26 +24,8 @@ type goldenFile struct {
 	Cases []goldenCase `json:"cases"`
 }
 
-// repoRoot walks up from the working directory to the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
 func loadGolden(t testing.TB) map[string]goldenFile {
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "testdata", "v8", "golden-node*.json"))
+	files, err := filepath.Glob(filepath.Join(nodetest.Root(t), "testdata", "v8", "golden-node*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)
 	}

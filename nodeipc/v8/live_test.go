@@ -7,26 +7,25 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/nodeipc/nodeipc-go/internal/nodetest"
 )
 
 // TestLiveNodeDecodes has every Node binary under node_modules deserialize the
 // bytes Go writes (re-encoded golden values and the Go-value table) and
 // compare them with deepStrictEqual against the original JavaScript values.
 func TestLiveNodeDecodes(t *testing.T) {
-	root := repoRoot(t)
+	root := nodetest.Root(t)
 	golden := loadGolden(t)
-	for _, ver := range []string{"18", "20", "22", "24", "26"} {
-		t.Run("node"+ver, func(t *testing.T) {
-			bin := filepath.Join(root, "node_modules", "node"+ver, "bin", "node")
-			if _, err := os.Stat(bin); err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("Node %s binary missing at %s (required when CI=true)", ver, bin)
-				}
-				t.Skipf("Node %s binary not installed at %s", ver, bin)
+	for _, node := range nodetest.Binaries(t) {
+		t.Run(node.Name, func(t *testing.T) {
+			bin := node.Path
+			g, ok := golden["golden-"+node.Name+".json"]
+			if !ok && node.Name == "node" {
+				t.Skipf("no pinned Node binaries: %s on PATH has no golden file", node.Version)
 			}
-			g, ok := golden["golden-node"+ver+".json"]
 			if !ok {
-				t.Fatalf("no golden file for Node %s", ver)
+				t.Fatalf("no golden file for %s", node.Name)
 			}
 			payloads := map[string]string{}
 			for _, c := range g.Cases {
