@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Benchmarks of the codec, the framing and the whole channel. Run with
@@ -188,5 +189,44 @@ func BenchmarkStreamPost(b *testing.B) {
 		b.Fatal(err)
 	}
 	a.Close()
+	<-done
+}
+
+// BenchmarkHandleTransfer is one socket hand-off Go to Go: SendHandle (which
+// waits for the peer's ACK) of a UDP socket, received and closed on the
+// other end. Reports transfers per second.
+func BenchmarkHandleTransfer(b *testing.B) {
+	a, z := benchPair(b)
+	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer u.Close()
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			m, err := z.Recv(ctx)
+			if err != nil {
+				return
+			}
+			if h := m.PacketConn(); h != nil {
+				h.Close()
+			}
+		}
+	}()
+	b.ReportAllocs()
+	start := time.Now()
+	n := 0
+	for b.Loop() {
+		if err := a.SendHandle(ctx, n, u, &SendHandleOptions{Native: true}); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "transfers/s")
+	a.Close()
+	z.Close()
 	<-done
 }

@@ -302,6 +302,9 @@ func (r *reader) readValue() (any, error) {
 			if uint64(n) > max {
 				return nil, r.fail(ErrBadLength, "resizable ArrayBuffer longer than its maximum")
 			}
+			if n > len(r.data)-r.pos { // the maximum's varint came after the length check
+				return nil, r.fail(ErrBadLength, "length exceeds remaining data")
+			}
 			ab := &ArrayBuffer{Bytes: r.raw(n), Resizable: true, MaxByteLength: max}
 			r.ids[id] = ab
 			return r.afterBuffer(ab)
