@@ -90,7 +90,10 @@ type Options struct {
 	// before it parks on the netpoller, while replies have recently come
 	// within that time (a request/reply exchange). It trades a little CPU
 	// during bursts for a lower round-trip latency; an idle or slow channel
-	// never spins. 0 means DefaultSpinWait; a negative value disables it.
+	// never spins. The spin holds one of the process's Ps: a process whose
+	// other goroutines need every P (for example both ends of a channel in
+	// one process, as in tests) does better with it disabled. 0 means
+	// DefaultSpinWait; a negative value disables it.
 	SpinWait time.Duration
 
 	// CloseTimeout bounds how long Close waits for messages queued behind an
