@@ -24,32 +24,13 @@ func init() {
 // helperEchoDecoded decodes every message into a Go value and sends that
 // value back: the Go decoder and encoder must reproduce what Node sent.
 func helperEchoDecoded() int {
-	ch, err := nodeipc.FromEnv(nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	defer ch.Close()
-	ctx := context.Background()
-	for {
-		m, err := ch.Recv(ctx)
-		if errors.Is(err, nodeipc.ErrDisconnected) {
-			return 0
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "recv:", err)
-			return 1
-		}
+	return helperMain("echo-decoded", 0, func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
 		var v any
 		if err := m.Decode(&v); err != nil {
-			fmt.Fprintln(os.Stderr, "decode:", err)
-			return 1
+			return err
 		}
-		if err := ch.Send(ctx, v); err != nil {
-			fmt.Fprintln(os.Stderr, "send:", err)
-			return 1
-		}
-	}
+		return ch.Send(ctx, v)
+	})
 }
 
 func TestAdvancedNodeForksGoChild(t *testing.T) {

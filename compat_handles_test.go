@@ -63,37 +63,12 @@ func TestNodeSendsHandlesAdvanced(t *testing.T) {
 	}
 }
 
-// helperMain runs a helper body over the channel from the Node parent.
-func helperMain(name string, body func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error) int {
-	ch, err := nodeipc.FromEnv(nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, name+":", err)
-		return 2
-	}
-	defer ch.Close()
-	ctx := context.Background()
-	for {
-		m, err := ch.Recv(ctx)
-		if errors.Is(err, nodeipc.ErrDisconnected) {
-			return 0
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, name+": recv:", err)
-			return 1
-		}
-		if err := body(ctx, ch, m); err != nil {
-			fmt.Fprintln(os.Stderr, name+":", err)
-			return 1
-		}
-	}
-}
-
 // helperHandlesHold keeps every socket it receives (after writing "held" to
 // it) until the parent sends {close: n}; it reports {held: n} after each
 // socket and {closed, held} after each close.
 func helperHandlesHold() int {
 	var held []net.Conn
-	return helperMain("handles-hold", func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
+	return helperMain("handles-hold", 0, func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
 		if c := m.Conn(); c != nil {
 			if _, ok := c.(*nodeipc.TrackedConn); !ok {
 				return fmt.Errorf("socket with key %q is a %T, want a *nodeipc.TrackedConn", m.Key(), c)
@@ -123,7 +98,7 @@ type report struct {
 // helperHandlesReport answers every message with {got, type, key}, writes
 // "report" to sockets and closes every handle.
 func helperHandlesReport() int {
-	return helperMain("handles-report", func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
+	return helperMain("handles-report", 0, func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
 		if c := m.Conn(); c != nil {
 			io.WriteString(c, "report")
 		}
@@ -139,7 +114,7 @@ func helperHandlesReport() int {
 // open descriptors.
 func helperHandlesCount() int {
 	count := 0
-	return helperMain("handles-count", func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
+	return helperMain("handles-count", 0, func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
 		if h := m.Handle(); h != nil {
 			count++
 			return h.(io.Closer).Close()

@@ -73,28 +73,9 @@ func TestNodeForksGoChild(t *testing.T) {
 // helperEchoLate echoes every message, but only starts receiving after
 // 300 ms.
 func helperEchoLate() int {
-	ch, err := nodeipc.FromEnv(nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	defer ch.Close()
-	time.Sleep(300 * time.Millisecond)
-	ctx := context.Background()
-	for {
-		m, err := ch.Recv(ctx)
-		if errors.Is(err, nodeipc.ErrDisconnected) {
-			return 0
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "recv:", err)
-			return 1
-		}
-		if err := ch.SendRaw(ctx, m.Raw()); err != nil {
-			fmt.Fprintln(os.Stderr, "send:", err)
-			return 1
-		}
-	}
+	return helperMain("echo-late", 300*time.Millisecond, func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
+		return ch.SendRaw(ctx, m.Raw())
+	})
 }
 
 // helperGoSends drives parent-reflect.js: Go values checked against Node's

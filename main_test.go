@@ -1,6 +1,8 @@
 package compat
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,8 +10,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nodeipc/nodeipc-go/internal/leakcheck"
+	"github.com/nodeipc/nodeipc-go/nodeipc"
 )
 
 // helpers are behaviours of this test binary when a Node parent forks it
@@ -76,3 +80,31 @@ func openFDs(t testing.TB) []string {
 }
 
 func joinLines(s []string) string { return strings.Join(s, "\n") }
+
+// helperMain runs a helper body for every message from the Node parent,
+// starting to receive only after delay; it returns 0 when the parent
+// disconnects and 1 on any error.
+func helperMain(name string, delay time.Duration, body func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error) int {
+	ch, err := nodeipc.FromEnv(nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		return 2
+	}
+	defer ch.Close()
+	time.Sleep(delay)
+	ctx := context.Background()
+	for {
+		m, err := ch.Recv(ctx)
+		if errors.Is(err, nodeipc.ErrDisconnected) {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, name+": recv:", err)
+			return 1
+		}
+		if err := body(ctx, ch, m); err != nil {
+			fmt.Fprintln(os.Stderr, name+":", err)
+			return 1
+		}
+	}
+}

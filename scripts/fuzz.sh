@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of packages nodeipc and nodeipc/v8 for DURATION each (default 10s),
-# one after the other, with one fuzzing worker per target by default (the
-# machine is shared): scripts/fuzz.sh 2m. FUZZ_PARALLEL overrides the
-# worker count. New failing inputs land in nodeipc/testdata/fuzz/<FuzzName>/
-# and become regression tests of the ordinary `go test` run.
+# Runs every fuzz target of packages nodeipc and nodeipc/v8, one after the
+# other, each for DURATION: an execution count such as 20000x (the default),
+# or a duration such as 3m. Prefer a count for unattended runs: with a
+# duration, Go 1.26's fuzz coordinator can end in a spurious "context
+# deadline exceeded" with no crasher (golang/go#75804). One fuzzing worker
+# per target by default (FUZZ_PARALLEL overrides it). New failing inputs
+# land in <package>/testdata/fuzz/<FuzzName>/ and become regression tests of
+# the ordinary `go test` run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration="${1:-10s}"
+duration="${1:-20000x}"
 parallel="${FUZZ_PARALLEL:-1}"
 for pkg in ./nodeipc ./nodeipc/v8; do
   targets=$(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)
