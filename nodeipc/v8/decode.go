@@ -129,6 +129,19 @@ func (r *reader) length(unit int) (int, error) {
 	return int(v), nil
 }
 
+// boxed reads a Number, BigInt or String object: it takes its object id
+// before its primitive value, as V8 does.
+func (r *reader) boxed(read func() (any, error)) (any, error) {
+	id := r.allocID()
+	v, err := read()
+	if err != nil {
+		return nil, err
+	}
+	b := &Boxed{Value: v}
+	r.ids[id] = b
+	return b, nil
+}
+
 func (r *reader) raw(n int) []byte {
 	b := r.data[r.pos : r.pos+n : r.pos+n]
 	r.pos += n
@@ -248,32 +261,11 @@ func (r *reader) readValue() (any, error) {
 			r.ids = append(r.ids, b)
 			return b, nil
 		case 'n':
-			id := r.allocID()
-			f, err := r.double()
-			if err != nil {
-				return nil, err
-			}
-			b := &Boxed{Value: f}
-			r.ids[id] = b
-			return b, nil
+			return r.boxed(func() (any, error) { return r.double() })
 		case 'z':
-			id := r.allocID()
-			n, err := r.bigint()
-			if err != nil {
-				return nil, err
-			}
-			b := &Boxed{Value: n}
-			r.ids[id] = b
-			return b, nil
+			return r.boxed(func() (any, error) { return r.bigint() })
 		case 's':
-			id := r.allocID()
-			s, err := r.stringValue()
-			if err != nil {
-				return nil, err
-			}
-			b := &Boxed{Value: s}
-			r.ids[id] = b
-			return b, nil
+			return r.boxed(r.stringValue)
 		case 'R':
 			return r.regexp()
 		case ';':
