@@ -89,15 +89,7 @@ func TestSoakMessages(t *testing.T) {
 	}
 	n := *soakMessages
 	before := sample(t)
-	a, b := socketpairNoCleanup(t)
-	ca, err := nodeipc.New(a, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb, err := nodeipc.New(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, cb := soakPair(t)
 	ctx := context.Background()
 	start := time.Now()
 	errc := make(chan error, 1)
@@ -152,15 +144,7 @@ func TestSoakHandles(t *testing.T) {
 	}
 	n := *soakHandles
 	before := sample(t)
-	a, b := socketpairNoCleanup(t)
-	ca, err := nodeipc.New(a, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb, err := nodeipc.New(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, cb := soakPair(t)
 	ctx := context.Background()
 	start := time.Now()
 	errc := make(chan error, 1)
@@ -222,4 +206,20 @@ func socketpairNoCleanup(t *testing.T) (*net.UnixConn, *net.UnixConn) {
 		return c.(*net.UnixConn)
 	}
 	return conn(fds[0]), conn(fds[1])
+}
+
+// soakPair returns two connected Channels that the test closes itself, so
+// that it can sample resources after the close.
+func soakPair(t *testing.T) (*nodeipc.Channel, *nodeipc.Channel) {
+	t.Helper()
+	a, b := socketpairNoCleanup(t)
+	ca, err := nodeipc.New(a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := nodeipc.New(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, cb
 }
