@@ -76,11 +76,7 @@ func TestAdvancedGoForksNodeChild(t *testing.T) {
 		t.Run(node.Name, func(t *testing.T) {
 			cmd := exec.Command(node.Path, nodetest.Script(t, "child.js"), "echo")
 			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-			ch, err := nodeipc.Start(cmd, &nodeipc.Options{Serialization: nodeipc.Advanced})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { ch.Close(); cmd.Wait() }()
+			ch := startNode(t, cmd, &nodeipc.Options{Serialization: nodeipc.Advanced})
 			ctx := testCtx(t)
 			for i, v := range goAdvancedValues() {
 				want, err := v8.Marshal(v)

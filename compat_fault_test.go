@@ -52,17 +52,7 @@ func startFaultChild(t *testing.T, node nodetest.Node, mode string) (*nodeipc.Ch
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.WaitDelay = 5 * time.Second
-	ch, err := nodeipc.Start(cmd, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ch.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	return ch, cmd, bufio.NewReader(out)
+	return startNode(t, cmd, nil), cmd, bufio.NewReader(out)
 }
 
 func waitDone(t *testing.T, ch *nodeipc.Channel) {

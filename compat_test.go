@@ -168,8 +168,15 @@ func startChild(t *testing.T, node nodetest.Node, out *bytes.Buffer, args ...str
 	} else {
 		cmd.Stdout = os.Stderr
 	}
+	return startNode(t, cmd, nil), cmd
+}
+
+// startNode starts cmd (a Node script) with a channel. When the test ends
+// the channel is closed and the child killed and reaped.
+func startNode(t *testing.T, cmd *exec.Cmd, opts *nodeipc.Options) *nodeipc.Channel {
+	t.Helper()
 	cmd.WaitDelay = 5 * time.Second
-	ch, err := nodeipc.Start(cmd, nil)
+	ch, err := nodeipc.Start(cmd, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +185,7 @@ func startChild(t *testing.T, node nodetest.Node, out *bytes.Buffer, args ...str
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	return ch, cmd
+	return ch
 }
 
 func testCtx(t *testing.T) context.Context {
