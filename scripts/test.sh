@@ -2,10 +2,13 @@
 # Runs every check of the project: installs the pinned Node binaries
 # (package.json, from npm), then vet, gofmt, and the whole test suite with
 # the race detector, including the compatibility tests against every pinned
-# Node version, and short fuzzing runs. A missing Node binary fails the run
-# when CI=true (or NODEIPC_REQUIRE_NODE=1).
+# Node version, then every stage in scripts/checks/ in name order (each a
+# bash script run from the repository root), and short fuzzing runs. A
+# missing Node binary, or a missing tool a stage needs, fails the run when
+# CI=true (or NODEIPC_REQUIRE_NODE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
 
 echo "== npm ci (pinned Node binaries)"
 npm ci --no-audit --no-fund --ignore-scripts
@@ -23,6 +26,14 @@ fi
 echo "== go test -race"
 NODEIPC_REQUIRE_NODE=1 go test -race -count=1 -timeout 30m ./...
 
+for stage in scripts/checks/*.sh; do
+  [ -e "$stage" ] || continue
+  t0=$SECONDS
+  echo "== stage $stage"
+  bash "$stage"
+  echo "== stage $stage: $((SECONDS - t0)) s"
+done
+
 if [ -x scripts/fuzz.sh ]; then
   # An execution count, not a duration: with -fuzztime=<duration> Go 1.26's
   # fuzz coordinator can fail at the deadline with "context deadline
@@ -30,4 +41,4 @@ if [ -x scripts/fuzz.sh ]; then
   echo "== fuzz (short)"
   scripts/fuzz.sh "${FUZZTIME:-20000x}"
 fi
-echo "== all checks passed"
+echo "== all checks passed in $((SECONDS - started)) s"
