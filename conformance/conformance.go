@@ -29,7 +29,7 @@ import (
 	"time"
 )
 
-//go:embed node/*.js
+//go:embed node/*.js node/*.cjs
 var scripts embed.FS
 
 // Config says what to grade and how.
@@ -124,10 +124,10 @@ func NewWorkdir() (*Workdir, error) {
 func (w *Workdir) Close() error { return os.RemoveAll(w.dir) }
 
 // Reference returns the command line of the reference child, Node itself
-// running the kit's ref-child.js: the row table a candidate is measured
+// running the kit's ref-child.cjs: the row table a candidate is measured
 // against.
 func (w *Workdir) Reference(node string) []string {
-	return []string{nodeOrDefault(node), filepath.Join(w.dir, "ref-child.js")}
+	return []string{nodeOrDefault(node), filepath.Join(w.dir, "ref-child.cjs")}
 }
 
 func nodeOrDefault(node string) string {

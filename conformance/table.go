@@ -70,7 +70,7 @@ func WriteMarkdown(w io.Writer, labels []string, reports []*Report) error {
 			case r.Results[i].OK:
 				b.WriteString(" pass |")
 			default:
-				fmt.Fprintf(&b, " **fail**: %s |", strings.ReplaceAll(r.Results[i].Detail, "|", `\|`))
+				fmt.Fprintf(&b, " **fail**: %s |", mdEscape(r.Results[i].Detail))
 			}
 		}
 		b.WriteString("\n")
@@ -92,3 +92,64 @@ func rowsOf(reports []*Report) []string {
 	}
 	return rows
 }
+
+// Column is one column of a summary table: a label and the reports it
+// stands for (one child under several Node versions, say).
+type Column struct {
+	Label   string
+	Reports []*Report
+}
+
+// WriteSummary writes one Markdown table with a column per Column: a cell
+// is "pass" when the row passed in every report of the column, otherwise
+// the versions it failed under and the first failure's detail.
+func WriteSummary(w io.Writer, cols []Column) error {
+	var all []*Report
+	var b strings.Builder
+	b.WriteString("| row |")
+	for _, c := range cols {
+		fmt.Fprintf(&b, " %s |", c.Label)
+		all = append(all, c.Reports...)
+	}
+	b.WriteString("\n|---|")
+	for range cols {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, row := range rowsOf(all) {
+		fmt.Fprintf(&b, "| `%s` |", row)
+		for _, c := range cols {
+			var failed []string
+			detail, seen := "", false
+			for _, r := range c.Reports {
+				for _, x := range r.Results {
+					if x.Row != row {
+						continue
+					}
+					seen = true
+					if !x.OK {
+						failed = append(failed, r.Version)
+						if detail == "" {
+							detail = x.Detail
+						}
+					}
+				}
+			}
+			switch {
+			case !seen:
+				b.WriteString(" – |")
+			case len(failed) == 0:
+				b.WriteString(" pass |")
+			case len(failed) == len(c.Reports):
+				fmt.Fprintf(&b, " **fail**: %s |", mdEscape(detail))
+			default:
+				fmt.Fprintf(&b, " **fail** on %s: %s |", strings.Join(failed, ", "), mdEscape(detail))
+			}
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

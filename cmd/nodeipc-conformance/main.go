@@ -22,6 +22,9 @@
 //	-parallel N           rows run at once (default 1)
 //	-timeout D            limit for one row (default 60s)
 //	-v                    show the driver's and the child's stderr
+//	-summary              instead of grading, read LABEL=FILE arguments
+//	                      (files written with -json) and print one Markdown
+//	                      table, a column per LABEL
 //
 // It exits 0 when every row passed, 1 when a row failed, 2 when it could not
 // run.
@@ -57,12 +60,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 60*time.Second, "limit for one row")
 	ref := fs.Bool("ref", false, "grade the reference Node child")
 	verbose := fs.Bool("v", false, "show the driver's and the child's stderr")
+	summary := fs.Bool("summary", false, "print one Markdown table from LABEL=FILE arguments (files written with -json)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nodeipc-conformance [flags] CHILD [ARGS...] | -ref")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *summary {
+		return runSummary(fs.Args(), stdout, stderr)
 	}
 	if *ref == (fs.NArg() > 0) {
 		fs.Usage()
@@ -123,6 +130,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if r.Failed() > 0 {
 			return 1
 		}
+	}
+	return 0
+}
+
+// runSummary merges reports saved with -json into one Markdown table.
+func runSummary(args []string, stdout, stderr io.Writer) int {
+	var cols []conformance.Column
+	for _, a := range args {
+		label, file, ok := strings.Cut(a, "=")
+		if !ok {
+			fmt.Fprintf(stderr, "nodeipc-conformance: -summary takes LABEL=FILE, not %q\n", a)
+			return 2
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintf(stderr, "nodeipc-conformance: %v\n", err)
+			return 2
+		}
+		var reps []*conformance.Report
+		if err := json.Unmarshal(b, &reps); err != nil {
+			fmt.Fprintf(stderr, "nodeipc-conformance: %s: %v\n", file, err)
+			return 2
+		}
+		cols = append(cols, conformance.Column{Label: label, Reports: reps})
+	}
+	if err := conformance.WriteSummary(stdout, cols); err != nil {
+		return 2
 	}
 	return 0
 }

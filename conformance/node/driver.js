@@ -22,6 +22,14 @@ const cfg = JSON.parse(process.env.NODEIPC_CONFORMANCE || '{}');
 const TEXT = 'conformance';
 const children = new Set();
 
+// A child that dies during a row fails the row at once.
+let childDied;
+const died = new Promise((_, reject) => { childDied = reject; });
+died.catch(() => {});
+// So does an error Node throws outside the row's own code (a frame the
+// parent cannot parse, an 'error' event of a child).
+process.on('uncaughtException', (err) => childDied(new Error(`the parent failed: ${err && err.message}`)));
+
 // forkChild starts the candidate in MODE: the candidate's argv, then the
 // mode and its arguments, with the channel on fd 3 as fork() gives it.
 function forkChild(mode, args = [], opts = {}) {
@@ -31,7 +39,11 @@ function forkChild(mode, args = [], opts = {}) {
     execPath: exec, execArgv: [], stdio: ['ignore', 2, 2, 'ipc'], ...opts,
   });
   children.add(child);
-  child.on('exit', () => children.delete(child));
+  child.on('error', (err) => childDied(new Error(`child error: ${err.message}`)));
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    if (code !== 0) childDied(new Error(`the child (${mode}) exited with ${signal || `code ${code}`}`));
+  });
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.inbox = inbox(child);
   return child;
@@ -302,6 +314,9 @@ const rows = {
     return `${N} sockets, each acknowledged, parent descriptors flat`;
   },
   'handle/keep-open': async () => {
+    // With keepOpen the parent's socket survives the send: both processes
+    // hold the connection. (A Node receiver's end() shuts the shared socket
+    // down for both, so the parent writes first.)
     const child = forkChild('serve', [TEXT]);
     const server = net.createServer({ pauseOnConnect: true });
     const { port } = await listen(server, 0, '127.0.0.1');
@@ -312,15 +327,17 @@ const rows = {
     c.on('data', (d) => { s += d; });
     const closed = new Promise((r) => c.on('close', r));
     const sock = await conn;
+    sock.on('error', () => {});
+    await new Promise((r) => sock.write('parent+', r));
     await sendP(child, 'socket', sock, { keepOpen: true });
+    assert.ok(!sock.destroyed, "keepOpen: the parent's socket was destroyed");
     while (!s.includes(TEXT)) await sleep(10);
-    assert.ok(!sock.destroyed, 'keepOpen: the parent\'s socket was destroyed');
-    sock.end('+parent');
+    sock.destroy();
     await closed;
-    assert.strictEqual(s, TEXT + '+parent');
+    assert.strictEqual(s, 'parent+' + TEXT);
     server.close();
     await finish(child);
-    return 'keepOpen: both processes wrote on one connection';
+    return 'keepOpen: the parent keeps its socket; both wrote on one connection';
   },
   'handle/socket-list': async () => {
     // getConnections() and close() in the parent count and wait for the
@@ -422,6 +439,9 @@ async function clusterRow(policy) {
   let worker;
   try {
     worker = cluster.fork({ PORT: String(port) });
+    worker.on('exit', (code, signal) => {
+      if (code !== 0) childDied(new Error(`the worker exited with ${signal || `code ${code}`}`));
+    });
   } finally {
     process.execPath = saved;
   }
@@ -451,7 +471,7 @@ async function main() {
   } else {
     const ms = cfg.timeoutMs || 60000;
     try {
-      const detail = await Promise.race([row(), sleep(ms).then(() => { throw new Error(`timed out after ${ms} ms`); })]);
+      const detail = await Promise.race([row(), died, sleep(ms).then(() => { throw new Error(`timed out after ${ms} ms`); })]);
       result = { row: cfg.row, ok: true, detail };
     } catch (err) {
       result = { row: cfg.row, ok: false, detail: String(err && err.message || err).split('\n')[0] };

@@ -1,7 +1,7 @@
 'use strict';
 // The reference child: the conformance kit's child protocol implemented by
 // Node itself. A candidate child scores what this one scores.
-//   node ref-child.js MODE [ARGS...]
+//   node ref-child.cjs MODE [ARGS...]
 // Modes (conformance/README.md):
 //   echo           send every message back unchanged; close received handles
 //   serve TEXT...  answer every handed socket with TEXT (net.Socket: write and
