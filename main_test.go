@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nodeipc/nodeipc-go/internal/leakcheck"
+	"github.com/nodeipc/nodeipc-go/internal/testsock"
 	"github.com/nodeipc/nodeipc-go/nodeipc"
 )
 
@@ -66,17 +66,11 @@ func testExe(t *testing.T) string {
 
 // openFDs lists this process's open descriptors.
 func openFDs(t testing.TB) []string {
-	entries, err := os.ReadDir("/proc/self/fd")
+	fds, err := testsock.OpenFDs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, e := range entries {
-		target, _ := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
-		out = append(out, e.Name()+"->"+target)
-	}
-	sort.Strings(out)
-	return out
+	return fds
 }
 
 func joinLines(s []string) string { return strings.Join(s, "\n") }

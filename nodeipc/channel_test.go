@@ -4,34 +4,19 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodeipc/nodeipc-go/nodeipc"
+	"github.com/nodeipc/nodeipc-go/nodeipc/nodeipctest"
 )
 
 // socketpair returns both ends of an AF_UNIX stream socketpair as
 // *net.UnixConn, closed when the test ends.
 func socketpair(t testing.TB) (*net.UnixConn, *net.UnixConn) {
 	t.Helper()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := func(fd int) *net.UnixConn {
-		f := os.NewFile(uintptr(fd), "pair")
-		defer f.Close()
-		c, err := net.FileConn(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c.(*net.UnixConn)
-	}
-	return conn(fds[0]), conn(fds[1])
+	return nodeipctest.Socketpair(t)
 }
 
 // pair returns two connected Channels.

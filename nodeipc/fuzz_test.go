@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/nodeipc/nodeipc-go/internal/testsock"
 	"golang.org/x/sys/unix"
 )
 
@@ -186,26 +186,14 @@ func FuzzJSONFrameParse(f *testing.F) {
 // fuzzSocketpair returns both ends of an AF_UNIX stream socketpair.
 func fuzzSocketpair(t testing.TB) (*net.UnixConn, *net.UnixConn) {
 	t.Helper()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	a, b, err := testsock.Pair()
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := func(fd int) *net.UnixConn {
-		f := os.NewFile(uintptr(fd), "fuzz-pair")
-		defer f.Close()
-		c, err := net.FileConn(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.(*net.UnixConn)
-	}
-	return conn(fds[0]), conn(fds[1])
+	return a, b
 }
 
-func countFDs() int {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	return len(ents)
-}
+func countFDs() int { return testsock.CountFDs() }
 
 // FuzzChannelRead: a raw peer writes fuzzed bytes to a real Channel in
 // fuzzed chunks, some carrying a descriptor (a pipe end, or a connected

@@ -9,10 +9,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nodeipc/nodeipc-go/internal/testsock"
 	"github.com/nodeipc/nodeipc-go/nodeipc"
 )
 
@@ -192,20 +192,11 @@ func TestSoakHandles(t *testing.T) {
 // socketpairNoCleanup is socketpair without t.Cleanup, for loops that
 // close the ends themselves.
 func socketpairNoCleanup(t *testing.T) (*net.UnixConn, *net.UnixConn) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	a, b, err := testsock.Pair()
 	if err != nil {
 		panic(err)
 	}
-	conn := func(fd int) *net.UnixConn {
-		f := os.NewFile(uintptr(fd), "pair")
-		defer f.Close()
-		c, err := net.FileConn(f)
-		if err != nil {
-			panic(err)
-		}
-		return c.(*net.UnixConn)
-	}
-	return conn(fds[0]), conn(fds[1])
+	return a, b
 }
 
 // soakPair returns two connected Channels that the test closes itself, so

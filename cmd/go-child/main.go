@@ -25,6 +25,10 @@
 //	                exit 0 when the primary disconnects it.
 //	sink            count messages; answer {"count":N} to {"end":true} and
 //	                start again from zero (throughput benchmarks).
+//	send            create sockets on the parent's request and send them to
+//	                it: {"op":"socket","port":P}, {"op":"server"},
+//	                {"op":"dgram"}; {"op":"disconnect"} disconnects (the
+//	                conformance kit's send mode).
 //
 // For example, Node's subprocess.send(message, socket) example with a Go
 // worker:
@@ -72,6 +76,9 @@ modes:
                   through the primary, answering every request with TEXT;
                   exit 0 when the primary disconnects it
   sink            count messages; answer {"count":N} to {"end":true}
+  send            send the parent the sockets it asks for ({"op":"socket",
+                  "port":P}, {"op":"server"}, {"op":"dgram"});
+                  {"op":"disconnect"} disconnects
 `
 
 // modes maps a mode name to its implementation. Each returns the exit code.
@@ -79,6 +86,7 @@ var modes = map[string]func(ch *nodeipc.Channel, args []string, stderr io.Writer
 	"echo":  runEcho,
 	"serve": runServe,
 	"sink":  runSink,
+	"send":  runSend,
 }
 
 func main() {

@@ -14,7 +14,8 @@ import (
 
 // runServe serves every socket Node sends with a fixed reply: args joined by
 // spaces. A net.Server is accepted on, and each connection gets the text and
-// is closed; a net.Socket gets the text and is closed; a dgram.Socket answers
+// is closed; a net.Socket gets the text and is closed (if its message is
+// "hold", once the peer has closed it); a dgram.Socket answers
 // every datagram with the text. Plain messages are sent back unchanged. It
 // returns 0 when the channel closes, closing whatever it still holds.
 func runServe(ch *nodeipc.Channel, args []string, stderr io.Writer) int {
@@ -52,7 +53,11 @@ func runServe(ch *nodeipc.Channel, args []string, stderr io.Writer) int {
 			s.hold(h)
 			go s.datagrams(h)
 		case net.Conn:
-			s.reply(h)
+			if isHold(m) {
+				go s.replyAndHold(h)
+			} else {
+				s.reply(h)
+			}
 		case io.Closer:
 			h.Close() // a bound socket (net.Native): nothing to serve
 		}
@@ -88,6 +93,23 @@ func (s *server) closeAll() {
 // socket closed in transit): that is not an error of ours.
 func (s *server) reply(c net.Conn) {
 	c.Write(s.text)
+	c.Close()
+}
+
+// isHold reports whether a socket's message is the string "hold": the
+// socket is then kept open after the text until the peer closes it, so the
+// parent's socket list counts it meanwhile.
+func isHold(m *nodeipc.Message) bool {
+	var v string
+	return m.Decode(&v) == nil && v == "hold"
+}
+
+// replyAndHold writes the text and closes c once the peer has closed its
+// end (or the channel ends: closeAll closes every conn it holds).
+func (s *server) replyAndHold(c net.Conn) {
+	s.hold(c)
+	c.Write(s.text)
+	io.Copy(io.Discard, c)
 	c.Close()
 }
 
