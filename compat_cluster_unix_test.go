@@ -22,6 +22,62 @@ import (
 
 func init() {
 	helpers["cluster-unix-udp"] = helperClusterUnixUDP
+	helpers["cluster-query-shape"] = helperClusterQueryShape
+}
+
+// helperClusterQueryShape opens the servers cluster-query-shape.js's Node
+// worker opens, copying the Node version in $NODE_MAJOR, and waits for
+// the primary to disconnect it.
+func helperClusterQueryShape() int {
+	major, _ := strconv.Atoi(os.Getenv("NODE_MAJOR"))
+	w, err := cluster.NewWorker(&cluster.WorkerOptions{NodeMajor: major})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, l := range []struct {
+		network, address string
+		opts             *cluster.ListenOptions
+	}{
+		{"tcp", ":0", nil},
+		{"tcp", "127.0.0.1:0", nil},
+		{"tcp", "[::1]:0", &cluster.ListenOptions{IPv6Only: true, Backlog: 77}},
+		{"unix", os.Getenv("SOCK"), nil},
+	} {
+		if _, err := w.ListenWith(ctx, l.network, l.address, l.opts); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	if _, err := w.ListenPacket(ctx, "udp4", "127.0.0.1:0", nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if _, err := w.ListenPacket(ctx, "udp6", "[::1]:0", &cluster.ListenOptions{IPv6Only: true, ReuseAddr: true}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := w.Channel().Send(ctx, map[string]any{"ready": true}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	<-w.Done()
+	return 0
+}
+
+// TestClusterQueryShape checks that a Go worker's queryServer and
+// listening messages equal a Node worker's, for every kind of server, on
+// every pinned Node version.
+func TestClusterQueryShape(t *testing.T) {
+	for _, node := range nodetest.Binaries(t) {
+		t.Run(node.Name, func(t *testing.T) {
+			cmd := node.Command(t, nodetest.Script(t, "cluster-query-shape.js"), testExe(t))
+			runCmd(t, cmd, time.Minute)
+		})
+	}
 }
 
 // helperClusterUnixUDP is the Go twin of cluster-unix-udp.js's worker: a
