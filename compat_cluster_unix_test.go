@@ -443,3 +443,87 @@ func udpLoad(port, n int, counts map[string]int) error {
 	}
 	return first
 }
+
+// TestGoPrimaryFDAndErrors: under a Go primary a Node worker's
+// listen({fd}) is served on the primary's descriptor (by the policy), and
+// the errors for a bad descriptor, a socket path in use and a UDP port in
+// use reach the worker as Node's primary gives them.
+func TestGoPrimaryFDAndErrors(t *testing.T) {
+	for _, node := range nodetest.Binaries(t) {
+		for _, pol := range []cluster.Policy{cluster.SchedRR, cluster.SchedNone} {
+			name := map[cluster.Policy]string{cluster.SchedRR: "rr", cluster.SchedNone: "none"}[pol]
+			t.Run(node.Name+"/"+name, func(t *testing.T) { testGoPrimaryFD(t, node, pol) })
+		}
+	}
+}
+
+func testGoPrimaryFD(t *testing.T, node nodetest.Node, pol cluster.Policy) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	lf, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	busy := filepath.Join(t.TempDir(), "busy")
+	if err := os.WriteFile(busy, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+
+	p := cluster.NewPrimary(&cluster.PrimaryOptions{SchedulingPolicy: pol})
+	defer p.Close()
+	cmd := node.Command(t, nodetest.Script(t, "cluster-fd-worker.js"))
+	cmd.Env = append(os.Environ(), "FD="+strconv.Itoa(int(lf.Fd())), "BUSY_PATH="+busy,
+		"BUSY_UDP="+strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port))
+	c, err := p.Fork(ctx, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); c.Wait() }()
+	m, err := c.Channel().Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ready struct {
+		Ready  bool
+		Errors map[string]string
+	}
+	if err := m.Decode(&ready); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"badfd": "EINVAL bind", "busypath": "EADDRINUSE bind", "busyudp": "EADDRINUSE bind"}
+	for k, v := range want {
+		if ready.Errors[k] != v {
+			t.Errorf("%s: worker got %q, want %q (all: %v)", k, ready.Errors[k], v, ready.Errors)
+		}
+	}
+	// The primary's own listening socket now serves the worker.
+	for range 5 {
+		c2, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2.SetDeadline(time.Now().Add(5 * time.Second))
+		b, err := io.ReadAll(c2)
+		c2.Close()
+		if got := string(b); err != nil || got != "fd "+strconv.Itoa(c.ID()) {
+			t.Fatalf("connection to the fd server: %q %v", got, err)
+		}
+	}
+	if err := c.Disconnect(ctx); err != nil {
+		t.Error(err)
+	}
+	if err := c.Wait(); err != nil {
+		t.Error(err)
+	}
+}
