@@ -356,7 +356,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 	if l.inner != nil {
 		c, err := l.inner.Accept()
 		if err != nil && l.isClosed() {
-			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
+			return nil, &net.OpError{Op: "accept", Net: l.addr.Network(), Addr: l.addr, Err: net.ErrClosed}
 		}
 		return c, err
 	}
@@ -373,7 +373,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 		select {
 		case <-l.notify:
 		case <-l.closed:
-			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
+			return nil, &net.OpError{Op: "accept", Net: l.addr.Network(), Addr: l.addr, Err: net.ErrClosed}
 		}
 	}
 }

@@ -56,7 +56,7 @@ func walk(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 	if rv.CanAddr() {
 		iv = rv.Addr()
 	}
-	if rv.Kind() != reflect.Float32 && rv.Kind() != reflect.Float64 && iv.CanInterface() {
+	if iv.CanInterface() {
 		b, err := json.MarshalWithOption(iv.Interface(), json.DisableHTMLEscape())
 		if err == nil {
 			return append(dst, b...), nil
@@ -71,7 +71,13 @@ func walk(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return append(dst, "null"...), nil
 		}
-		b, err := json.Marshal(rv.Interface())
+		var b []byte
+		var err error
+		if rv.Kind() == reflect.Float32 {
+			b, err = json.Marshal(float32(f))
+		} else {
+			b, err = json.Marshal(f)
+		}
 		return append(dst, b...), err
 	case reflect.Pointer, reflect.Interface:
 		if rv.IsNil() {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -183,3 +184,49 @@ func TestNeedsFixFastPath(t *testing.T) {
 		}
 	}
 }
+
+type celsius float64
+
+func (c celsius) MarshalJSON() ([]byte, error) { return []byte(`"warm"`), nil }
+
+func TestNonFiniteKeepsMarshalers(t *testing.T) {
+	got, err := Marshal(map[string]any{"c": celsius(math.NaN()), "n": math.NaN(), "t": time.Unix(0, 0).UTC()})
+	if err != nil || string(got) != `{"c":"warm","n":null,"t":"1970-01-01T00:00:00Z"}` {
+		t.Errorf("Marshal = %s, %v", got, err)
+	}
+}
+
+// FuzzCanonical: on any valid JSON text, canonical succeeds, is
+// idempotent, and keeps the value (as encoding/json reads it).
+func FuzzCanonical(f *testing.F) {
+	for _, tt := range stringifyCases {
+		f.Add(tt.want)
+	}
+	f.Add(`{"b":1,"0":[-0,{"2":"\ud800","1":null}],"b":2}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if !json.Valid([]byte(s)) {
+			return
+		}
+		out, ok := canonical([]byte(s))
+		if !ok {
+			t.Fatalf("canonical(%q) failed", s)
+		}
+		again, ok := canonical(out)
+		if !ok || !bytes.Equal(again, out) {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, out, again)
+		}
+		var a, b any
+		if json.Unmarshal([]byte(s), &a) != nil {
+			return // e.g. a number beyond float64
+		}
+		if json.Unmarshal(out, &b) != nil {
+			t.Fatalf("canonical(%q) = %q is not JSON", s, out)
+		}
+		if !jsonEqual(a, b) {
+			t.Fatalf("canonical(%q) = %q changed the value", s, out)
+		}
+	})
+}
+
+// jsonEqual compares decoded values (-0 equals 0, as in JavaScript).
+func jsonEqual(a, b any) bool { return reflect.DeepEqual(a, b) }
