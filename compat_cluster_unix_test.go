@@ -501,7 +501,7 @@ func testGoPrimaryFD(t *testing.T, node nodetest.Node, pol cluster.Policy) {
 	if err := m.Decode(&ready); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"badfd": "EINVAL bind", "busypath": "EADDRINUSE bind", "busyudp": "EADDRINUSE bind"}
+	want := map[string]string{"badfd": "EINVAL bind", "busypath": "EADDRINUSE bind", "busyudp": "EADDRINUSE bind", "udp6": "bound IPv6"}
 	for k, v := range want {
 		if ready.Errors[k] != v {
 			t.Errorf("%s: worker got %q, want %q (all: %v)", k, ready.Errors[k], v, ready.Errors)
