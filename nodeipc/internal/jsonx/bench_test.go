@@ -1,6 +1,9 @@
 package jsonx
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Encoder benchmarks: allocs/op must stay 0 for values JSON.stringify
 // writes as the encoder does (the common case); only values that need a
@@ -38,4 +41,18 @@ func BenchmarkAppendLineMapAny(b *testing.B) {
 
 func BenchmarkAppendLineIndexKeys(b *testing.B) {
 	benchAppend(b, map[string]int{"0": 1, "10": 2, "9": 3, "x": 4})
+}
+
+func BenchmarkAppendLine64K(b *testing.B) {
+	benchAppend(b, map[string]any{"seq": 1, "p": strings.Repeat("abcdefgh", 8192)})
+}
+
+func BenchmarkNeedsFix64K(b *testing.B) {
+	line, _ := AppendLine(nil, map[string]any{"seq": 1, "p": strings.Repeat("abcdefgh", 8192)})
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if needsFix(line) {
+			b.Fatal("needsFix")
+		}
+	}
 }

@@ -26,39 +26,60 @@ import (
 // position and its last value, as JSON.parse does.
 
 // needsFix reports whether b (compact JSON text as the encoder writes it)
-// may differ from JSON.stringify's text. It allocates nothing; a false
-// positive only costs a rewrite that changes nothing.
+// may differ from JSON.stringify's text. It allocates nothing and scans
+// with bytes.IndexByte (vectorised) for the three bytes that can start a
+// difference; a false positive only costs a rewrite that changes nothing.
 func needsFix(b []byte) bool {
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			if i+1 < len(b) {
-				switch b[i+1] {
-				case '/':
-					return true
-				case 'u':
-					if i+5 >= len(b) || b[i+2] != '0' || b[i+3] != '0' || (b[i+4] != '0' && b[i+4] != '1') || !isLowerHex(b[i+5]) {
-						return true
-					}
-				}
-			}
-			i++ // skip the escaped byte
-		case '-':
-			// A number starts the text or follows '[', ',' or ':'.
-			if (i == 0 || b[i-1] == '[' || b[i-1] == ',' || b[i-1] == ':') &&
-				i+1 < len(b) && b[i+1] == '0' && (i+2 == len(b) || !isNumberByte(b[i+2])) {
+	// An escape JSON.stringify would not write: \/, \u other than a
+	// lower-case control-character escape (U+2028, U+2029, U+FFFD,
+	// surrogates in pre-encoded JSON...).
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\\')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 < len(b) {
+			switch b[i+1] {
+			case '/':
 				return true
-			}
-		case ':':
-			// `"<digits>":` is a key that may be an array index.
-			if i >= 3 && b[i-1] == '"' && isDigit(b[i-2]) {
-				j := i - 3
-				for j > 0 && isDigit(b[j]) {
-					j--
-				}
-				if b[j] == '"' {
+			case 'u':
+				if i+5 >= len(b) || b[i+2] != '0' || b[i+3] != '0' || (b[i+4] != '0' && b[i+4] != '1') || !isLowerHex(b[i+5]) {
 					return true
 				}
+			}
+		}
+		i += 2 // past the escaped byte: a backslash is always an escape's first
+		if i >= len(b) {
+			break
+		}
+	}
+	// -0: a number starts the text or follows '[', ',' or ':'.
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(b[i:], '-')
+		if j < 0 {
+			break
+		}
+		i += j
+		if (i == 0 || b[i-1] == '[' || b[i-1] == ',' || b[i-1] == ':') &&
+			i+1 < len(b) && b[i+1] == '0' && (i+2 == len(b) || !isNumberByte(b[i+2])) {
+			return true
+		}
+	}
+	// `"<digits>":` is a key that may be an array index.
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(b[i:], ':')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i >= 3 && b[i-1] == '"' && isDigit(b[i-2]) {
+			k := i - 3
+			for k > 0 && isDigit(b[k]) {
+				k--
+			}
+			if b[k] == '"' {
+				return true
 			}
 		}
 	}
