@@ -46,7 +46,7 @@ function connectOnce(p) {
     const c = net.connect(p);
     let body = '';
     c.setEncoding('utf8');
-    c.setTimeout(5000, () => { c.destroy(new Error('timeout')); });
+    c.setTimeout(2000, () => { c.destroy(new Error('timeout')); });
     c.on('data', (d) => { body += d; });
     c.on('end', () => resolve(body.trim()));
     c.on('error', reject);
