@@ -26,11 +26,13 @@
 //
 // In JSON mode every message is JSON.stringify(value) followed by "\n",
 // written in one write. Go values are encoded with encoding/json's rules
-// (struct tags, sorted map keys) but JSON.stringify's escaping: no HTML
-// escaping, U+2028 and U+2029 written raw. A Go map's keys are sorted as
-// strings, while JavaScript objects put integer-like keys first in numeric
-// order: the values are equal, the bytes may differ. NaN and ±Inf cannot be
-// encoded (JSON.stringify would write null) and make Send fail.
+// (struct tags, Marshalers) into the bytes JSON.stringify writes for the
+// same JavaScript value: no HTML escaping, U+2028 and U+2029 raw, NaN and
+// ±Inf as null, -0 as 0, and object keys that are array indices ("0" …
+// "4294967294") first in numeric order, then a map's other keys sorted, a
+// struct's in declared order. Integers beyond 2^53 keep all their digits
+// (JSON.parse rounds them as it would JSON.stringify's text), []byte is
+// base64 and time.Time RFC 3339 with nanoseconds.
 //
 // In advanced mode every message is a 4-byte big-endian length followed by
 // a V8 ValueSerializer payload, as Node's `serialization: 'advanced'` writes

@@ -32,18 +32,25 @@
 // bound socket, on which the worker calls listen(2) itself. Worker.Channel
 // carries the user messages (process.send / worker.send).
 //
-// The queryServer the worker sends has Node 22+'s shape (fields index,
-// data, address, port, addressType, flags, backlog); Node 18 and 20
-// primaries accept it too (they omit flags themselves when it is 0 and no
-// host is given).
+// Worker.Listen and ListenWith serve TCP ("tcp", "tcp4", "tcp6") and
+// Unix-domain sockets ("unix", a path); Worker.ListenPacket binds UDP
+// ("udp4", "udp6"), always on the primary's shared socket, as dgram does.
+// ListenOptions carries Node's `exclusive` (listen without the primary),
+// `ipv6Only`, `reuseAddr` and `backlog`.
+//
+// The queryServer and listening messages are a Node worker's, field for
+// field (checked against every pinned Node version); WorkerOptions.NodeMajor
+// selects a version's shape where they differ (Node 18 and 20 send no
+// flags for a listen(port) without a host).
 //
 // # Primary
 //
 // NewPrimary and Primary.Fork start workers (Node scripts using
-// net.Server.listen, or Go programs using Worker) and answer their requests
-// for TCP listening sockets, under SchedRR or SchedNone. Child reports each
-// worker's life with blocking methods (Online, Listening, Done, Wait) and
-// Child.Disconnect stops it gracefully.
+// net.Server.listen or dgram, or Go programs using Worker) and answer
+// their requests for TCP, Unix-domain and UDP servers and listen({fd}) as
+// Node's primary does (see Primary), under SchedRR or SchedNone. Child
+// reports each worker's life with blocking methods (Online, Listening,
+// Done, Wait) and Child.Disconnect stops it gracefully.
 //
 // # Concurrency and ownership
 //

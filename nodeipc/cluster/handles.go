@@ -32,17 +32,11 @@ func (p *Primary) queryServer(c *Child, in *inMsg) {
 	if c.exitedAfter || in.Seq == nil {
 		return // Node ignores queries from a leaving worker
 	}
-	var port, index int64
-	if in.Port != nil {
-		port = *in.Port
-	}
+	var index int64
 	if in.Index != nil {
 		index = *in.Index
 	}
-	key := jsString(in.Address) + ":" + strconv.FormatInt(port, 10) + ":" + jsString(in.AddressType) + ":" + jsString(in.FD)
-	if port == 0 {
-		key += ":" + strconv.FormatInt(index, 10)
-	}
+	key := queryKey(in, index)
 	cached := p.handles[key]
 	var h primaryHandle
 	if cached != nil && !cached.has(c) {
@@ -50,7 +44,7 @@ func (p *Primary) queryServer(c *Child, in *inMsg) {
 	}
 	if h == nil {
 		var err error
-		h, err = p.newHandle(c, in, key, port)
+		h, err = p.newHandle(in, key)
 		if err != nil {
 			c.send(nil, "errno", errnoOf(err), "key", key, "ack", *in.Seq, "data", in.Data)
 			return
@@ -65,30 +59,101 @@ func (p *Primary) queryServer(c *Child, in *inMsg) {
 	h.add(c, in, key)
 }
 
-func (p *Primary) newHandle(c *Child, in *inMsg, key string, port int64) (primaryHandle, error) {
+// queryKey is Node 22+'s handle key: "<address>:<port>:<addressType>:<fd>",
+// plus ":<index>" when the port is 0 (JavaScript template-literal text:
+// a field that is null prints "null", an absent fd "undefined").
+func queryKey(in *inMsg, index int64) string {
+	port := "null"
+	if in.Port != nil {
+		port = strconv.FormatInt(*in.Port, 10)
+	}
+	key := jsString(in.Address) + ":" + port + ":" + jsString(in.AddressType) + ":" + jsString(in.FD)
+	if in.Port != nil && *in.Port == 0 {
+		key += ":" + strconv.FormatInt(index, 10)
+	}
+	return key
+}
+
+// newHandle creates the server for a worker's query, as Node's primary
+// does: UDP always as a shared handle; TCP, Unix-domain sockets and
+// inherited descriptors by the scheduling policy.
+func (p *Primary) newHandle(in *inMsg, key string) (primaryHandle, error) {
 	at := jsString(in.AddressType)
-	if (at != "4" && at != "6") || in.FD != nil || port < 0 {
-		return nil, syscall.ENOTSUP
+	var port int64
+	if in.Port != nil {
+		port = *in.Port
+	}
+	var flags int64
+	if in.Flags != nil {
+		flags = *in.Flags
 	}
 	host := ""
 	if in.Address != nil {
 		host = *in.Address
 	}
-	if p.policy == SchedNone {
-		f, err := bindTCP(host, int(port), at == "6")
+	if at == "udp4" || at == "udp6" {
+		f, err := bindUDP(host, int(port), at == "udp6", flags)
 		if err != nil {
 			return nil, err
 		}
 		return &sharedHandle{file: f, workers: map[int]*Child{}}, nil
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.FormatInt(port, 10)))
+	if in.FD != nil && *in.FD >= 0 {
+		f, err := streamFromFD(int(*in.FD), p.policy != SchedNone)
+		if err != nil {
+			return nil, err
+		}
+		if p.policy == SchedNone {
+			return &sharedHandle{file: f, workers: map[int]*Child{}}, nil
+		}
+		ln, err := net.FileListener(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return p.startRR(key, ln), nil
+	}
+	if port < 0 {
+		if at != "-1" || host == "" {
+			return nil, syscall.EINVAL
+		}
+		path := shortestPath(host)
+		if p.policy == SchedNone {
+			f, err := bindUnix(path)
+			if err != nil {
+				return nil, err
+			}
+			return &sharedHandle{file: f, path: path, workers: map[int]*Child{}}, nil
+		}
+		ln, err := net.Listen("unix", path)
+		if err != nil {
+			return nil, err
+		}
+		return p.startRR(key, ln), nil
+	}
+	if at != "4" && at != "6" {
+		return nil, syscall.EINVAL
+	}
+	v6only := flags&uvTCPIPv6Only != 0
+	if p.policy == SchedNone {
+		f, err := bindTCP(host, int(port), at == "6", v6only)
+		if err != nil {
+			return nil, err
+		}
+		return &sharedHandle{file: f, workers: map[int]*Child{}}, nil
+	}
+	ln, err := listenTCP(host, int(port), v6only)
 	if err != nil {
 		return nil, err
 	}
+	return p.startRR(key, ln), nil
+}
+
+func (p *Primary) startRR(key string, ln net.Listener) *rrHandle {
 	h := &rrHandle{p: p, key: key, ln: ln, all: map[int]*Child{}}
 	p.wg.Add(1)
 	go h.acceptLoop()
-	return h, nil
+	return h
 }
 
 // rrHandle is a round-robin server: the primary accepts and offers each
@@ -108,7 +173,11 @@ func (h *rrHandle) has(c *Child) bool { _, ok := h.all[c.id]; return ok }
 func (h *rrHandle) isClosed() bool    { return h.ln == nil }
 func (h *rrHandle) add(c *Child, in *inMsg, key string) {
 	h.all[c.id] = c
-	c.send(nil, "errno", nil, "key", key, "ack", *in.Seq, "data", h.data, "sockname", socknameOf(h.ln.Addr()))
+	if sn := socknameOf(h.ln.Addr()); sn != nil {
+		c.send(nil, "errno", nil, "key", key, "ack", *in.Seq, "data", h.data, "sockname", sn)
+	} else { // a Unix-domain socket: Node sends no sockname
+		c.send(nil, "errno", nil, "key", key, "ack", *in.Seq, "data", h.data)
+	}
 	h.handoff(c)
 }
 
@@ -213,10 +282,12 @@ func (h *rrHandle) close() {
 	h.all = map[int]*Child{}
 }
 
-// sharedHandle is a bound, not listening socket that every worker listens
-// on itself (SCHED_NONE).
+// sharedHandle is a bound socket the workers share: a stream socket, not
+// listening, that every worker listens on itself (SCHED_NONE), or a UDP
+// socket every worker receives on (always).
 type sharedHandle struct {
 	file    *os.File
+	path    string // a Unix-domain socket's path, removed on close
 	data    any
 	workers map[int]*Child
 }
@@ -249,6 +320,9 @@ func (h *sharedHandle) close() {
 	if h.file != nil {
 		h.file.Close()
 		h.file = nil
+		if h.path != "" {
+			os.Remove(h.path) // as libuv does when a bound pipe closes
+		}
 	}
 }
 
@@ -256,13 +330,13 @@ func (h *sharedHandle) close() {
 // listening, as Node's net._createServerHandle does: SO_REUSEADDR (as
 // libuv sets), and for an empty host the IPv6 wildcard, falling back to
 // 0.0.0.0.
-func bindTCP(host string, port int, v6 bool) (*os.File, error) {
+func bindTCP(host string, port int, v6, v6only bool) (*os.File, error) {
 	if host == "" {
-		f, err := bindTCPAddr(net.IPv6zero, port)
+		f, err := bindTCPAddr(net.IPv6zero, port, v6only)
 		if err == nil {
 			return f, nil
 		}
-		return bindTCPAddr(net.IPv4zero, port)
+		return bindTCPAddr(net.IPv4zero, port, false)
 	}
 	ip := net.ParseIP(host)
 	if ip == nil {
@@ -271,10 +345,10 @@ func bindTCP(host string, port int, v6 bool) (*os.File, error) {
 	if !v6 && ip.To4() == nil {
 		return nil, syscall.EINVAL
 	}
-	return bindTCPAddr(ip, port)
+	return bindTCPAddr(ip, port, v6only)
 }
 
-func bindTCPAddr(ip net.IP, port int) (*os.File, error) {
+func bindTCPAddr(ip net.IP, port int, v6only bool) (*os.File, error) {
 	family := unix.AF_INET6
 	var sa unix.Sockaddr
 	if ip4 := ip.To4(); ip4 != nil && !ip.Equal(net.IPv6zero) {
@@ -294,6 +368,12 @@ func bindTCPAddr(ip net.IP, port int) (*os.File, error) {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("setsockopt", err)
+	}
+	if family == unix.AF_INET6 && v6only {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
+			unix.Close(fd)
+			return nil, os.NewSyscallError("setsockopt", err)
+		}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		unix.Close(fd)

@@ -28,7 +28,7 @@ const (
 // PrimaryOptions configures NewPrimary. A nil pointer means defaults.
 type PrimaryOptions struct {
 	// SchedulingPolicy is SchedRR (the default when zero) or SchedNone.
-	// UDP is not supported by the Go primary (see Primary).
+	// UDP is always served as a shared socket, as in Node.
 	SchedulingPolicy Policy
 
 	// Channel configures each worker's IPC channel. Its OnInternalMessage
@@ -37,11 +37,25 @@ type PrimaryOptions struct {
 }
 
 // Primary is a Node.js cluster primary written in Go: it forks workers
-// (Node scripts using `cluster`/`net.Server.listen`, or Go programs using
-// Worker) and answers their requests for listening sockets. TCP servers
-// are supported, under both scheduling policies; a worker's request for
-// anything else (Unix-domain socket, UDP, inherited fd) is answered with
-// an error (UV_ENOTSUP), which fails its listen().
+// (Node scripts using `cluster`/`net.Server.listen`/`dgram`, or Go programs
+// using Worker) and answers their requests for servers as Node's primary
+// does:
+//
+//   - TCP (`listen(port, host)`, with `ipv6Only`) and Unix-domain sockets
+//     (`listen(path)`) by the scheduling policy: under SchedRR the primary
+//     listens and hands each connection to a worker in turn; under
+//     SchedNone it sends a bound socket every worker listens on. A socket
+//     path is bound by its shortest form (absolute or relative to the
+//     working directory) and removed when the last worker closes it.
+//   - UDP (`dgram` `bind()`): always one bound socket shared by every
+//     worker, with `reuseAddr` and `ipv6Only` applied (flags).
+//   - `listen({fd})`: the descriptor is the primary's own (as in Node); a
+//     duplicate of it is served by the policy. A descriptor that is not a
+//     TCP or Unix-domain stream socket is answered with EINVAL.
+//
+// Errors (EADDRINUSE, EACCES, …) are answered with the errno, which fails
+// the worker's listen() or bind(). A Node worker's `exclusive: true`
+// servers never reach the primary.
 //
 // Handle keys follow Node 22+: "<address>:<port>:<addressType>:<fd>", plus
 // ":<index>" when the port is 0.

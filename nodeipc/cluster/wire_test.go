@@ -24,8 +24,31 @@ func TestResolveQuery(t *testing.T) {
 			t.Errorf("resolveQuery(%q, %q) = %+v, %v; want %+v", tc.network, tc.address, got, err, tc.want)
 		}
 	}
-	if _, err := resolveQuery(context.Background(), "unix", "/tmp/x"); err == nil {
-		t.Error("unix: no error")
+	if got, err := resolveQuery(context.Background(), "unix", "/tmp/x.sock"); err != nil || got != (query{address: "/tmp/x.sock", port: -1, addressType: -1}) {
+		t.Errorf("unix: %+v, %v", got, err)
+	}
+	if _, err := resolveQuery(context.Background(), "udp", ":1"); err == nil {
+		t.Error("udp through resolveQuery: no error")
+	}
+}
+
+func TestQueryKey(t *testing.T) {
+	str := func(s string) *string { return &s }
+	num := func(n int64) *int64 { return &n }
+	for _, tc := range []struct {
+		in   inMsg
+		want string
+	}{
+		// Keys as Node 22+ primaries write them (captured from real runs).
+		{inMsg{Address: str("/tmp/s.sock"), Port: num(-1), AddressType: float64(-1)}, "/tmp/s.sock:-1:-1:undefined"},
+		{inMsg{FD: num(99)}, "null:null:null:99"},
+		{inMsg{Address: str("0.0.0.0"), Port: num(0), AddressType: "udp4", FD: num(-1)}, "0.0.0.0:0:udp4:-1:0"},
+		{inMsg{Address: str("::1"), Port: num(41234), AddressType: "udp6", FD: num(-1)}, "::1:41234:udp6:-1"},
+		{inMsg{Address: str("::"), Port: num(0), AddressType: float64(6)}, ":::0:6:undefined:0"},
+	} {
+		if got := queryKey(&tc.in, 0); got != tc.want {
+			t.Errorf("queryKey(%+v) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
 

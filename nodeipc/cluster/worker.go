@@ -18,6 +18,12 @@ type WorkerOptions struct {
 	// the environment, as in nodeipc.FromEnv). Its OnInternalMessage must
 	// be nil: the worker handles internal messages itself.
 	Channel *nodeipc.Options
+
+	// NodeMajor is the Node.js major version whose worker messages to
+	// copy where versions differ (0 means the newest): Node 18 and 20 send
+	// no `flags` in the queryServer of a listen(port) without a host;
+	// Node 22 and later send flags 0.
+	NodeMajor int
 }
 
 // Worker is this process's membership in a Node.js cluster: what
@@ -38,16 +44,17 @@ type Worker struct {
 	id int
 	ch *nodeipc.Channel
 
-	mu       sync.Mutex
-	seq      int64
-	pending  map[int64]func(*nodeipc.Message, *inMsg) // replies by our seq
-	servers  map[string]*Listener                     // by primary's key
-	indexes  map[string]int64                         // next index per address
-	leaving  bool                                     // exitedAfterDisconnect
-	reason   error
-	done     chan struct{}
-	doneOnce sync.Once
-	watch    chan struct{} // closed when the channel watcher exits
+	mu        sync.Mutex
+	seq       int64
+	pending   map[int64]func(*nodeipc.Message, *inMsg) // replies by our seq
+	servers   map[string]workerServer                  // by primary's key
+	indexes   map[string]int64                         // next index per address
+	leaving   bool                                     // exitedAfterDisconnect
+	nodeMajor int
+	reason    error
+	done      chan struct{}
+	doneOnce  sync.Once
+	watch     chan struct{} // closed when the channel watcher exits
 }
 
 // NewWorker joins the cluster of the Node.js primary that forked this
@@ -74,10 +81,13 @@ func NewWorker(opts *WorkerOptions) (*Worker, error) {
 	w := &Worker{
 		id:      id,
 		pending: make(map[int64]func(*nodeipc.Message, *inMsg)),
-		servers: make(map[string]*Listener),
+		servers: make(map[string]workerServer),
 		indexes: make(map[string]int64),
 		done:    make(chan struct{}),
 		watch:   make(chan struct{}),
+	}
+	if opts != nil {
+		w.nodeMajor = opts.NodeMajor
 	}
 	co.OnInternalMessage = w.onInternal
 	ch, err := nodeipc.FromEnv(&co)
@@ -202,7 +212,7 @@ func (w *Worker) onNewconn(m *nodeipc.Message, in *inMsg) {
 	var l *Listener
 	if in.Key != nil {
 		w.mu.Lock()
-		l = w.servers[*in.Key]
+		l, _ = w.servers[*in.Key].(*Listener)
 		w.mu.Unlock()
 	}
 	accepted := conn != nil && l != nil && l.push(conn)
@@ -218,7 +228,7 @@ func (w *Worker) onNewconn(m *nodeipc.Message, in *inMsg) {
 // primary (`close` per server).
 func (w *Worker) closeListeners(notify bool) {
 	w.mu.Lock()
-	ls := make([]*Listener, 0, len(w.servers))
+	ls := make([]workerServer, 0, len(w.servers))
 	for _, l := range w.servers {
 		ls = append(ls, l)
 	}

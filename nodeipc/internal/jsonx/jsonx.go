@@ -3,8 +3,26 @@
 // today) can be swapped for encoding/json or encoding/json/v2 in this file
 // alone.
 //
-// The encoder is tuned to produce what JavaScript's JSON.stringify produces
-// for the same value: no HTML escaping, and U+2028/U+2029 written raw.
+// The encoder writes what JavaScript's JSON.stringify writes for the same
+// value (the JavaScript value the receiver's JSON.parse makes of it):
+//
+//   - no HTML escaping; U+2028, U+2029 and U+FFFD raw; lone surrogates (in
+//     pre-encoded JSON) as \udxxx escapes;
+//   - NaN and ±Inf as null, in arrays, objects and struct fields alike;
+//   - -0 as 0;
+//   - object keys that are array indices ("0" … "4294967294") first, in
+//     numeric order, then the other keys: sorted for a Go map, in declared
+//     order for a struct (what a JavaScript object built in that order
+//     enumerates);
+//
+// Go values JavaScript has no equal for keep encoding/json's text, which
+// JSON.parse reads as the nearest JavaScript value: integers beyond 2^53
+// are written with all their digits (JSON.parse rounds them to the nearest
+// double, exactly as it rounds JSON.stringify's shorter text for that
+// double; a Go receiver gets the exact integer); []byte is a base64
+// string; time.Time is its RFC 3339 string with nanoseconds (Date.parse
+// reads it, to the millisecond). Ill-formed UTF-8 in a Go string becomes
+// U+FFFD, one per invalid byte (encoding/json's rule).
 package jsonx
 
 import (
@@ -21,9 +39,25 @@ type RawMessage = json.RawMessage
 func Marshal(v any) ([]byte, error) {
 	b, err := json.MarshalWithOption(v, json.DisableHTMLEscape())
 	if err != nil {
-		return nil, err
+		if !isNonFinite(err) {
+			return nil, err
+		}
+		if b, err = encodeNonFinite(nil, v); err != nil {
+			return nil, err
+		}
 	}
-	return unescapeLineSeparators(b), nil
+	return fix(b), nil
+}
+
+// fix rewrites b where JSON.stringify's text differs (see stringify.go).
+func fix(b []byte) []byte {
+	if !needsFix(b) {
+		return b
+	}
+	if out, ok := canonical(b); ok {
+		return out
+	}
+	return unescapeLineSeparators(b)
 }
 
 // AppendLine appends to dst the encoding of v, exactly as Marshal writes it,
@@ -38,11 +72,17 @@ func AppendLine(dst []byte, v any) ([]byte, error) {
 	e.w.b = nil
 	encoders.Put(e)
 	if err != nil {
-		return dst[:n0], err
+		if !isNonFinite(err) {
+			return dst[:n0], err
+		}
+		if out, err = encodeNonFinite(dst[:n0], v); err != nil {
+			return dst[:n0], err
+		}
+		out = append(out, '\n')
 	}
-	if bytes.Contains(out[n0:], []byte(`\u202`)) {
-		body := unescapeLineSeparators(out[n0 : len(out)-1])
-		out = append(out[:n0+len(body)], '\n')
+	if body := out[n0 : len(out)-1]; needsFix(body) {
+		fixed := fix(body)
+		out = append(append(out[:n0], fixed...), '\n')
 	}
 	return out, nil
 }
