@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -195,7 +196,7 @@ func ExampleMessage_Conn() {
 				defer c.Close() // the receiver owns the handle
 				fmt.Fprintf(c, "handled by Go\n")
 			}(c)
-		} else if h, ok := m.Handle().(interface{ Close() error }); ok {
+		} else if h, ok := m.Handle().(io.Closer); ok {
 			h.Close() // a handle this worker does not serve
 		}
 	}
