@@ -196,7 +196,7 @@ type faultObservation struct {
 // A Node parent sends a handle to a Go child that exits without answering.
 // Node must notice the child's end: 'exit' fires. Whether 'disconnect'
 // fires and what happens to the send queued behind the handle is recorded
-// (protocol.md §8.4: no 'disconnect' while a handle awaits its ACK).
+// (docs/PROTOCOL.md §9.2: no 'disconnect' while a handle awaits its ACK).
 func testGoExitsAwaitingAck(t *testing.T, node nodetest.Node) {
 	cmd := exec.Command(node.Path, nodetest.Script(t, "fault-parent.js"), testExe(t), "fault", "handle-no-ack")
 	cmd.Stderr = os.Stderr
@@ -232,7 +232,7 @@ func testGoExitsAwaitingAck(t *testing.T, node nodetest.Node) {
 		t.Errorf("after the child's exit: connected %v, channel null %v", obs.Connected, obs.ChannelNull)
 	}
 	if obs.Disconnect {
-		t.Errorf("'disconnect' fired although a handle awaited its ACK (protocol.md §8.4 says it does not)")
+		t.Errorf("'disconnect' fired although a handle awaited its ACK (docs/PROTOCOL.md §9.2 says it does not)")
 	}
 	// Observed on 18-26: the message queued behind the handle is dropped
 	// without its callback ever being called and without an 'error' event.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -52,7 +51,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// helperCmdEnv returns the environment entry that makes this binary a helper.
+// helperEnv returns the parent-script argument (--env=NAME=VALUE) that
+// starts this test binary as the named helper.
 func helperEnv(name string) string { return "--env=NODEIPC_TEST_HELPER=" + name }
 
 // testExe is the path of this test binary.
@@ -72,8 +72,6 @@ func openFDs(t testing.TB) []string {
 	}
 	return fds
 }
-
-func joinLines(s []string) string { return strings.Join(s, "\n") }
 
 // helperMain runs a helper body for every message from the Node parent,
 // starting to receive only after delay; it returns 0 when the parent

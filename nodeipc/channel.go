@@ -103,15 +103,12 @@ func (c *Channel) Serialization() Serialization { return c.codec.mode() }
 // received before the disconnect can still be taken with Recv.
 func (c *Channel) Done() <-chan struct{} { return c.done }
 
-// Err returns nil while the channel is connected. After Done is closed it
+// Err returns nil while the channel is connected. Once the channel ends it
 // reports why: an error wrapping ErrDisconnected when the peer closed the
-// channel, net.ErrClosed after Close, or the fatal error that ended it.
+// channel, net.ErrClosed after Close, or the fatal error that ended it. It is
+// set before Done is closed and before any Send fails because of the end, so
+// a Send error with Err() != nil means the channel is gone.
 func (c *Channel) Err() error {
-	select {
-	case <-c.done:
-	default:
-		return nil
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
@@ -166,7 +163,7 @@ func (c *Channel) Close() error {
 		c.wg.Wait()
 		<-c.rd.tok // a Recv reading the socket has seen the close
 		c.rd.hold.Stop()
-		c.in.closeFiles()
+		c.in.files.closeAll()
 	})
 	return err
 }

@@ -79,7 +79,7 @@ func isInternalCmd(cmd string) bool {
 
 var nodePrefix = []byte("NODE_")
 
-// mayBeInternal is a fast, conservative filter: a payload without the bytes
+// mayBeInternalJSON is a fast, conservative filter: a payload without the bytes
 // "NODE_" and without escapes cannot carry an internal cmd.
 func mayBeInternalJSON(b []byte) bool {
 	return bytes.Contains(b, nodePrefix) || bytes.Contains(b, []byte(`\u`))

@@ -12,11 +12,18 @@
 //	if err != nil { ... } // errors.Is(err, nodeipc.ErrNoChannel) outside Node
 //	defer ch.Close()
 //	for m, err := range ch.Messages(ctx) {
-//		if err != nil { break }
+//		if err != nil {
+//			log.Print(err) // a bad message (the loop goes on), or why the channel ended
+//			continue
+//		}
 //		var v map[string]any
 //		m.Decode(&v)
 //		ch.Send(ctx, map[string]any{"got": v})
 //	}
+//
+// Messages yields the errors about one message (*ProtocolError,
+// *HandleError) in its place and goes on; it ends after the channel's
+// terminal error or ctx's. Recv documents this rule.
 //
 // # Protocol
 //
@@ -60,7 +67,8 @@
 // A Channel owns its socket and runs two goroutines (a reader and a writer)
 // until it is closed or disconnected. All methods are safe for concurrent
 // use. Received messages are queued without bound (Options.MaxQueuedMessages
-// sets one) until Recv takes them; a received handle belongs to whoever
+// sets one, which a worker that stops receiving while it waits on Send
+// should set) until Recv takes them; a received handle belongs to whoever
 // receives its Message. Close waits for the goroutines and closes what the
 // channel still owns.
 //
@@ -71,5 +79,6 @@
 // is reported by Recv as a *ProtocolError or *HandleError in the place of
 // the message, and the channel stays usable: Node itself would crash. A
 // frame over Options.MaxMessageSize, or a broken socket, ends the channel;
-// messages received before are still returned by Recv first.
+// messages received before are still returned by Recv first. Error texts
+// start with "nodeipc: " once.
 package nodeipc

@@ -3,10 +3,15 @@ package nodeipc
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Compare with errors.Is; the concrete errors returned by the
 // package wrap these.
+//
+// Every error text starts with "nodeipc: " exactly once: an error that wraps
+// another of this package's errors leaves the inner prefix out (for example
+// `nodeipc: parse: malformed message: ... (data "not json")`).
 var (
 	// ErrNoChannel reports that the process was not started with an IPC
 	// channel: NODE_CHANNEL_FD is unset or empty.
@@ -61,9 +66,9 @@ var (
 )
 
 // ProtocolError describes input from the peer that could not be understood.
-// Recv returns it in the place of the offending message; unless the error
-// also wraps ErrDisconnected, the channel stays open and the next Recv
-// continues with the next message.
+// Recv returns it in the place of the offending message. It is about that
+// message only and never ends the channel: the next Recv continues with the
+// next message (see Recv).
 type ProtocolError struct {
 	// Op names what was being done: "parse", "handle", "ack", "recvmsg".
 	Op string
@@ -75,9 +80,9 @@ type ProtocolError struct {
 
 func (e *ProtocolError) Error() string {
 	if len(e.Data) > 0 {
-		return fmt.Sprintf("nodeipc: %s: %v (data %q)", e.Op, e.Err, e.Data)
+		return fmt.Sprintf("nodeipc: %s: %s (data %q)", e.Op, causeText(e.Err), e.Data)
 	}
-	return fmt.Sprintf("nodeipc: %s: %v", e.Op, e.Err)
+	return fmt.Sprintf("nodeipc: %s: %s", e.Op, causeText(e.Err))
 }
 
 func (e *ProtocolError) Unwrap() error { return e.Err }
@@ -100,7 +105,7 @@ type EnvError struct {
 }
 
 func (e *EnvError) Error() string {
-	return fmt.Sprintf("nodeipc: %s=%q: %v", e.Var, e.Value, e.Err)
+	return fmt.Sprintf("nodeipc: %s=%q: %s", e.Var, e.Value, causeText(e.Err))
 }
 
 func (e *EnvError) Unwrap() error { return e.Err }
@@ -108,7 +113,8 @@ func (e *EnvError) Unwrap() error { return e.Err }
 // HandleError reports a handle that arrived but could not be turned into a
 // Go socket (for example an fd whose kind does not match the message's
 // type). The message itself is kept in Message, so nothing is lost; its
-// Handle is nil and the fd has been closed.
+// Handle is nil and the fd has been closed. Like a *ProtocolError it is
+// about that message only and never ends the channel.
 type HandleError struct {
 	Type    string   // the handle type named by the peer, e.g. "net.Socket"
 	Message *Message // the message that came with the handle
@@ -116,7 +122,27 @@ type HandleError struct {
 }
 
 func (e *HandleError) Error() string {
-	return fmt.Sprintf("nodeipc: handle %q: %v", e.Type, e.Err)
+	return fmt.Sprintf("nodeipc: handle %q: %s", e.Type, causeText(e.Err))
 }
 
 func (e *HandleError) Unwrap() error { return e.Err }
+
+// opError is an error of one operation, with the operation in its text:
+// "nodeipc: <op>: <cause>".
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return "nodeipc: " + e.op + ": " + causeText(e.err) }
+
+func (e *opError) Unwrap() error { return e.err }
+
+// causeText is the text of an error wrapped by one of this package's errors:
+// err's text without its leading "nodeipc: ", which the wrapper writes.
+func causeText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.TrimPrefix(err.Error(), "nodeipc: ")
+}

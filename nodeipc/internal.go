@@ -40,7 +40,7 @@ func (c *Channel) internalHook(m *Message) {
 // received descriptor, ACK (or NACK and drop the message when there is
 // none), convert it, and deliver the inner message with it.
 func (c *Channel) receiveHandle(in inbound) error {
-	f := c.takeFile()
+	f := c.in.files.take()
 	typ, _ := in.obj.str("type")
 	key, _ := in.obj.str("key")
 	msg, obj, err := in.obj.sub("msg")

@@ -125,7 +125,7 @@ func TestMalformedAdvanced(t *testing.T) {
 		if _, err := ch.Recv(ctxT(t)); !errors.Is(err, nodeipc.ErrMissingHandle) {
 			t.Fatalf("Recv = %v, want ErrMissingHandle", err)
 		}
-		// protocol.md §3.5 shows Node's bytes for an ACK; a NACK is the same
+		// docs/PROTOCOL.md §3.5 shows Node's bytes for an ACK; a NACK is the same
 		// object with "NODE_HANDLE_NACK".
 		want := []byte("\x00\x00\x00\x1C\xFF\x0F\x6F\x22\x03cmd\x22\x10NODE_HANDLE_NACK\x7B\x01")
 		got := make([]byte, len(want))

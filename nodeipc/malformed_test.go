@@ -28,7 +28,7 @@ import (
 // ErrMessageTooLarge, decided from the 4-byte prefix before any buffer of
 // that size is allocated), and EOF inside a frame (ErrDisconnected). For
 // cluster: a NODE_CLUSTER newconn without its fd is NACKed and never
-// reaches OnInternalMessage (protocol.md §10.22).
+// reaches OnInternalMessage (docs/PROTOCOL.md §7).
 
 // wire is the raw peer of a Channel under test.
 type wire struct {

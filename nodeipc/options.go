@@ -74,6 +74,14 @@ type Options struct {
 	// (which would also stop handle acknowledgements): Recv returns the
 	// queued messages, then ErrQueueFull. Messages passed to
 	// OnInternalMessage do not count.
+	//
+	// Set it in a worker whose receive loop can stop receiving, for example
+	// one that answers every message with Send (Send waits while the peer
+	// does not read): meanwhile the reader keeps queueing what arrives. One
+	// read of 64 KiB can queue up to 32,768 small messages at once, so a
+	// bound well above that, such as 65,536 (what cmd/go-child uses), never
+	// ends a channel a fast sender keeps busy and holds a queue of small
+	// messages to a few MiB.
 	MaxQueuedMessages int
 
 	// MaxFDsPerRead bounds the file descriptors accepted by one read, and

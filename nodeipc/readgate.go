@@ -246,7 +246,7 @@ func (c *Channel) endReadOnce(err error) {
 func (c *Channel) readChunk() error {
 	g := &c.rd
 	buf, start := g.buf, g.start
-	max := c.opts.MaxMessageSize
+	limit := c.opts.MaxMessageSize
 	defer func() { g.buf, g.start = buf, start }()
 	// Make room for one read.
 	if cap(buf)-len(buf) < readSize/4 {
@@ -256,7 +256,7 @@ func (c *Channel) readChunk() error {
 			copy(buf, buf[start:])
 			buf = buf[:pending]
 		} else {
-			nb := make([]byte, pending, max2(need, 2*cap(buf)))
+			nb := make([]byte, pending, max(need, 2*cap(buf)))
 			copy(nb, buf[start:])
 			buf = nb
 		}
@@ -265,9 +265,7 @@ func (c *Channel) readChunk() error {
 	n, oobn, flags, err := c.recvmsg(buf[len(buf):cap(buf)], g.oob)
 	if oobn > 0 {
 		files, perr := parseRights(g.oob[:oobn])
-		c.in.mu.Lock()
-		c.in.files = append(c.in.files, files...)
-		c.in.mu.Unlock()
+		c.in.files.push(files)
 		if perr != nil {
 			c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %v", ErrMalformedMessage, perr)))
 		}
@@ -289,7 +287,7 @@ func (c *Channel) readChunk() error {
 	}
 	buf = buf[:len(buf)+n]
 	for {
-		s, e, next, ferr := c.codec.frame(buf[start:], &g.scanned, max)
+		s, e, next, ferr := c.codec.frame(buf[start:], &g.scanned, limit)
 		if ferr != nil {
 			return ferr
 		}

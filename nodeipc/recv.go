@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"os"
 	"sync"
 )
 
@@ -13,16 +12,23 @@ import (
 // Recv was first called are returned first, in order: none is dropped for
 // want of a listener.
 //
-// After a disconnect Recv keeps returning the messages received before it,
-// then the channel's terminal error (see Err), which wraps ErrDisconnected
-// or is net.ErrClosed.
+// Which errors end receiving is one rule, the same for Recv and Messages:
 //
-// Recv may also return, in the place of a message, a *ProtocolError (input
-// from the peer that could not be understood) or a *HandleError (a handle
-// that could not be used; the message is in the error). The channel stays
-// open after those and the next Recv goes on with the next message.
+//   - A *ProtocolError (input from the peer that could not be understood)
+//     or a *HandleError (a handle that could not be used; the message is in
+//     the error) comes in the place of one message. It is about that
+//     message only: the channel stays open and the next Recv goes on with
+//     the next message. Log it and carry on.
+//   - Any other error is final. Either ctx ended (Recv returns ctx.Err() and
+//     no message is lost: a later Recv with a live ctx goes on), or the
+//     channel ended and every message received before that has been
+//     returned: Recv returns the channel's terminal error (see Err), which
+//     wraps ErrDisconnected when the peer closed the channel or the socket
+//     failed, is net.ErrClosed after Close, or is the fatal error that
+//     ended it (ErrMessageTooLarge, ErrQueueFull); every later Recv returns
+//     it again. By then Done is closed and Connected reports false.
 //
-// When ctx ends first, Recv returns ctx.Err() and no message is lost.
+// Messages applies this rule for you.
 //
 // A Recv that finds nothing queued reads the socket itself when it can
 // (see readGate), which saves a goroutine hand-off per message.
@@ -30,6 +36,12 @@ func (c *Channel) Recv(ctx context.Context) (*Message, error) {
 	for {
 		m, err, ok := c.in.tryPop()
 		if ok {
+			if err != nil && !perMessage(err) {
+				// The terminal error is recorded just before Done is
+				// closed: wait the moment, so that after Recv returns it
+				// Connected is false and Err returns it.
+				<-c.done
+			}
 			return m, err
 		}
 		if err := ctx.Err(); err != nil {
@@ -65,19 +77,45 @@ func (c *Channel) Recv(ctx context.Context) (*Message, error) {
 	}
 }
 
-// Messages returns an iterator over received messages for use with
-// range-over-func. It stops after the first error, which it yields; a
-// disconnect ends it with the channel's terminal error, and a ctx that ends
-// with ctx.Err(). Breaking out of the loop loses no message.
+// Messages returns an iterator over what Recv returns, for use with
+// range-over-func, applying Recv's rule about errors: a *ProtocolError or
+// *HandleError is yielded in the place of its message and the loop goes on;
+// any other error is yielded last and ends the loop (the channel ended, with
+// its terminal error, or ctx ended, with ctx.Err()). So a receive loop logs
+// the errors it is given and never decides by itself which are fatal:
+//
+//	for m, err := range ch.Messages(ctx) {
+//		if err != nil {
+//			log.Print(err) // a bad message, or (last) why receiving ended
+//			continue
+//		}
+//		// use m
+//	}
+//	// here the channel ended (ch.Err() says why) or ctx ended
+//
+// Breaking out of the loop loses no message: a later Recv or Messages goes
+// on with the next one.
 func (c *Channel) Messages(ctx context.Context) iter.Seq2[*Message, error] {
 	return func(yield func(*Message, error) bool) {
 		for {
 			m, err := c.Recv(ctx)
-			if !yield(m, err) || err != nil {
+			if !yield(m, err) || (err != nil && !perMessage(err)) {
 				return
 			}
 		}
 	}
+}
+
+// perMessage reports whether err, returned by Recv, is about one message
+// (the channel goes on) rather than final. This is the rule documented on
+// Recv; only the reader produces these two types, and never as a
+// terminal error.
+func perMessage(err error) bool {
+	switch err.(type) {
+	case *ProtocolError, *HandleError:
+		return true
+	}
+	return false
 }
 
 // inbox holds received messages until Recv takes them.
@@ -88,7 +126,7 @@ type inbox struct {
 	max   int
 	end   error // terminal error, set by the reader as it exits
 	wake  chan struct{}
-	files []*os.File // received descriptors not yet claimed by a NODE_HANDLE
+	files fdQueue // received descriptors not yet claimed by a NODE_HANDLE
 }
 
 type item struct {
@@ -162,17 +200,6 @@ func (in *inbox) tryPop() (m *Message, err error, ok bool) {
 	return nil, end, end != nil
 }
 
-// closeFiles closes received descriptors that no message claimed.
-func (in *inbox) closeFiles() {
-	in.mu.Lock()
-	files := in.files
-	in.files = nil
-	in.mu.Unlock()
-	for _, f := range files {
-		f.Close()
-	}
-}
-
 func (c *Channel) isClosing() bool {
 	select {
 	case <-c.closing:
@@ -180,13 +207,6 @@ func (c *Channel) isClosing() bool {
 	default:
 		return false
 	}
-}
-
-func max2(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // report queues a non-fatal error for Recv.
@@ -224,30 +244,7 @@ func (c *Channel) dispatch(payload []byte) error {
 // claim: Node sends at most one descriptor per message and one message with a
 // handle at a time, so more than MaxFDsPerRead waiting is a flood.
 func (c *Channel) trimFiles() {
-	c.in.mu.Lock()
-	var extra []*os.File
-	if n := len(c.in.files) - c.opts.MaxFDsPerRead; n > 0 {
-		extra = append(extra, c.in.files[:n]...)
-		c.in.files = append(c.in.files[:0], c.in.files[n:]...)
+	if n := c.in.files.trim(c.opts.MaxFDsPerRead); n > 0 {
+		c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %d unclaimed descriptors closed", ErrBadHandle, n)))
 	}
-	c.in.mu.Unlock()
-	for _, f := range extra {
-		f.Close()
-	}
-	if len(extra) > 0 {
-		c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %d unclaimed descriptors closed", ErrBadHandle, len(extra))))
-	}
-}
-
-// takeFile removes the oldest received descriptor, or returns nil.
-func (c *Channel) takeFile() *os.File {
-	c.in.mu.Lock()
-	defer c.in.mu.Unlock()
-	if len(c.in.files) == 0 {
-		return nil
-	}
-	f := c.in.files[0]
-	c.in.files[0] = nil
-	c.in.files = c.in.files[1:]
-	return f
 }

@@ -90,7 +90,7 @@ func (c *Channel) PostInternal(cmd string, kv ...any) error {
 	return c.postInternal(fields...)
 }
 
-// sendAckLike queues a NODE_HANDLE_ACK or NACK; it overtakes queued
+// sendAck queues a NODE_HANDLE_ACK or NACK; it overtakes queued
 // messages, as in Node.
 func (c *Channel) sendAck(ok bool) {
 	cmd := "NODE_HANDLE_NACK"

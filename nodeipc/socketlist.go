@@ -153,7 +153,7 @@ func (s *socketLists) wait(ctx context.Context, c *Channel, m map[string][]chan 
 func (c *Channel) SocketCount(ctx context.Context, key string) (int, error) {
 	n, err := c.sl.wait(ctx, c, c.sl.counts, "NODE_SOCKET_GET_COUNT", key)
 	if err != nil {
-		return 0, fmt.Errorf("nodeipc: socket count %q: %w", key, err)
+		return 0, &opError{fmt.Sprintf("socket count %q", key), err}
 	}
 	return n, nil
 }
@@ -164,7 +164,7 @@ func (c *Channel) SocketCount(ctx context.Context, key string) (int, error) {
 // SocketCount apply to unknown keys and disconnects.
 func (c *Channel) NotifyClose(ctx context.Context, key string) error {
 	if _, err := c.sl.wait(ctx, c, c.sl.closes, "NODE_SOCKET_NOTIFY_CLOSE", key); err != nil {
-		return fmt.Errorf("nodeipc: notify close %q: %w", key, err)
+		return &opError{fmt.Sprintf("notify close %q", key), err}
 	}
 	return nil
 }

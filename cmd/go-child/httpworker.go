@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/nodeipc/nodeipc-go/nodeipc"
 	"github.com/nodeipc/nodeipc-go/nodeipc/cluster"
 )
 
@@ -29,12 +30,18 @@ func runHTTPWorker(args []string, stderr io.Writer) int {
 	if port == "" {
 		port = "8000"
 	}
-	w, err := cluster.NewWorker(nil)
+	w, err := cluster.NewWorker(&cluster.WorkerOptions{Channel: &nodeipc.Options{MaxQueuedMessages: maxQueued}})
 	if err != nil {
 		fmt.Fprintf(stderr, "go-child: http-worker: %v\n", err)
 		return 2
 	}
 	defer w.Close()
+	// Messages from the primary (worker.send()) have no use here: take
+	// them, closing any handle, so that none waits in the queue.
+	go receive(w.Channel(), "http-worker", stderr, func(_ context.Context, m *nodeipc.Message) error {
+		closeHandle(m.Handle())
+		return nil
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	ln, err := w.Listen(ctx, "tcp", net.JoinHostPort("", port))
 	cancel()

@@ -46,6 +46,13 @@
 //	const worker = cluster.fork({ PORT: '8000' });
 //	process.execPath = saved;
 //
+// In every mode, a message the library reports as bad (a line that is not
+// JSON, a handle that is not a usable socket) is logged on stderr and
+// skipped, and a received handle the mode does not serve is closed. At most
+// 65,536 received messages wait for the mode's loop
+// (nodeipc.Options.MaxQueuedMessages): a peer that keeps sending without
+// reading the answers ends the channel, and go-child exits 1.
+//
 // Run without a channel it explains itself on stderr and exits 2.
 package main
 
@@ -65,8 +72,8 @@ go-child is a worker for Node.js: start it with child_process.fork(MODE, ARGS,
 slot.
 
 modes:
-  echo            send every message back unchanged; exit 0 when the
-                  channel closes
+  echo            send every message back unchanged (closing any handle
+                  that came with it); exit 0 when the channel closes
   serve TEXT...   answer every socket Node sends (net.Server, net.Socket,
                   dgram.Socket) with TEXT, the arguments joined by spaces,
                   and close connections after it; send plain messages back;
@@ -111,7 +118,7 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "go-child: unknown mode %q\n\n%s", args[0], usage)
 		return 2
 	}
-	ch, err := nodeipc.FromEnv(nil)
+	ch, err := nodeipc.FromEnv(&nodeipc.Options{MaxQueuedMessages: maxQueued})
 	if errors.Is(err, nodeipc.ErrNoChannel) {
 		fmt.Fprintln(stderr, "go-child: no IPC channel: start me from Node with child_process.fork() or spawn() with an 'ipc' stdio slot")
 		return 2

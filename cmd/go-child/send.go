@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -32,46 +31,17 @@ type request struct {
 //
 // Any other message is sent back unchanged.
 func runSend(ch *nodeipc.Channel, _ []string, stderr io.Writer) int {
-	ctx := context.Background()
-	for {
-		m, err := ch.Recv(ctx)
-		if err != nil {
-			if errors.Is(err, nodeipc.ErrDisconnected) || errors.Is(err, net.ErrClosed) {
-				return 0
-			}
-			var perr *nodeipc.ProtocolError
-			var herr *nodeipc.HandleError
-			if errors.As(err, &perr) || errors.As(err, &herr) {
-				fmt.Fprintf(stderr, "go-child: send: %v\n", err)
-				continue
-			}
-			fmt.Fprintf(stderr, "go-child: send: %v\n", err)
-			return 1
-		}
-		if c, ok := m.Handle().(io.Closer); ok {
-			c.Close() // send mode serves nothing it is given
-		}
+	return receive(ch, "send", stderr, func(ctx context.Context, m *nodeipc.Message) error {
+		closeHandle(m.Handle()) // send mode serves nothing it is given
 		var req request
 		if m.Decode(&req) != nil || req.Op == "" {
-			if err := ch.SendRaw(ctx, m.Raw()); err != nil {
-				return exitFor(err, stderr)
-			}
-			continue
+			return ch.SendRaw(ctx, m.Raw())
 		}
 		if req.Op == "disconnect" {
-			if err := ch.Close(); err != nil {
-				fmt.Fprintf(stderr, "go-child: send: %v\n", err)
-				return 1
-			}
-			return 0
+			return ch.Close()
 		}
-		if err := sendRequested(ctx, ch, req); err != nil {
-			if errors.Is(err, nodeipc.ErrDisconnected) {
-				return 0
-			}
-			fmt.Fprintf(stderr, "go-child: send %s: %v\n", req.Op, err)
-		}
-	}
+		return sendRequested(ctx, ch, req)
+	})
 }
 
 // sendRequested creates the socket req asks for and sends it to the parent.
@@ -102,13 +72,4 @@ func sendRequested(ctx context.Context, ch *nodeipc.Channel, req request) error 
 		return ch.SendHandle(ctx, map[string]any{"op": "dgram", "port": port}, u, nil)
 	}
 	return fmt.Errorf("unknown op %q", req.Op)
-}
-
-// exitFor maps a send error to send mode's exit code.
-func exitFor(err error, stderr io.Writer) int {
-	if errors.Is(err, nodeipc.ErrDisconnected) {
-		return 0
-	}
-	fmt.Fprintf(stderr, "go-child: send: %v\n", err)
-	return 1
 }

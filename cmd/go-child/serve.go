@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -18,34 +17,14 @@ import (
 // "hold", once the peer has closed it); a dgram.Socket answers
 // every datagram with the text. Plain messages are sent back unchanged. It
 // returns 0 when the channel closes, closing whatever it still holds.
+// Per-message errors are logged and skipped (see receive).
 func runServe(ch *nodeipc.Channel, args []string, stderr io.Writer) int {
 	s := &server{text: []byte(strings.Join(args, " ")), stderr: stderr}
 	defer s.closeAll()
-	ctx := context.Background()
-	for {
-		m, err := ch.Recv(ctx)
-		if errors.Is(err, nodeipc.ErrDisconnected) || errors.Is(err, net.ErrClosed) {
-			return 0
-		}
-		var perr *nodeipc.ProtocolError
-		var herr *nodeipc.HandleError
-		if errors.As(err, &perr) || errors.As(err, &herr) {
-			fmt.Fprintf(stderr, "go-child: serve: %v\n", err)
-			continue
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "go-child: serve: %v\n", err)
-			return 1
-		}
+	return receive(ch, "serve", stderr, func(ctx context.Context, m *nodeipc.Message) error {
 		switch h := m.Handle().(type) {
 		case nil:
-			if err := ch.SendRaw(ctx, m.Raw()); err != nil {
-				if errors.Is(err, nodeipc.ErrDisconnected) {
-					return 0
-				}
-				fmt.Fprintf(stderr, "go-child: serve: %v\n", err)
-				return 1
-			}
+			return ch.SendRaw(ctx, m.Raw())
 		case net.Listener:
 			s.hold(h)
 			go s.accept(h)
@@ -58,10 +37,11 @@ func runServe(ch *nodeipc.Channel, args []string, stderr io.Writer) int {
 			} else {
 				s.reply(h)
 			}
-		case io.Closer:
-			h.Close() // a bound socket (net.Native): nothing to serve
+		default:
+			closeHandle(h) // a bound socket (net.Native): nothing to serve
 		}
-	}
+		return nil
+	})
 }
 
 // server is the state of serve mode: the listeners and UDP sockets being

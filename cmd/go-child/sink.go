@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
@@ -12,28 +10,19 @@ import (
 
 // runSink counts received messages and answers {"count":N} to a message
 // that starts with {"end" (the object {end: true}), then counts from zero
-// again. It exists to measure one-way throughput; see bench/.
+// again. It exists to measure one-way throughput; see bench/. Handles that
+// come with messages are closed.
 func runSink(ch *nodeipc.Channel, _ []string, stderr io.Writer) int {
-	ctx := context.Background()
 	end := []byte(`{"end"`)
 	count := 0
-	for {
-		m, err := ch.Recv(ctx)
-		if errors.Is(err, nodeipc.ErrDisconnected) {
-			return 0
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "go-child: sink: %v\n", err)
-			return 1
-		}
+	return receive(ch, "sink", stderr, func(_ context.Context, m *nodeipc.Message) error {
+		closeHandle(m.Handle())
 		if !bytes.HasPrefix(m.Raw(), end) {
 			count++
-			continue
+			return nil
 		}
-		if err := ch.Post(map[string]int{"count": count}); err != nil {
-			fmt.Fprintf(stderr, "go-child: sink: %v\n", err)
-			return 1
-		}
+		n := count
 		count = 0
-	}
+		return ch.Post(map[string]int{"count": n})
+	})
 }

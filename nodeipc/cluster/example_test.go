@@ -13,7 +13,12 @@ import (
 	"github.com/nodeipc/nodeipc-go/nodeipc/cluster"
 )
 
-// A Go HTTP server as a worker of a Node.js cluster primary.
+// A Go HTTP server as a worker of a Node.js cluster primary. Started by the
+// primary's cluster.fork() (with process.execPath pointed at this binary), it
+// asks the primary for :8000, serves the connections the primary hands it
+// (round-robin) or accepts on the shared socket (SCHED_NONE), and shuts down
+// gracefully when the primary calls worker.disconnect(). It needs a Node
+// primary, so it is compiled, not run, by go test.
 func ExampleNewWorker() {
 	w, err := cluster.NewWorker(nil)
 	if errors.Is(err, cluster.ErrNotWorker) {
@@ -40,7 +45,11 @@ func ExampleNewWorker() {
 }
 
 // A Go primary running two Node workers that each call
-// http.createServer(...).listen(8000).
+// http.createServer(...).listen(8000): Node's cluster module in the workers
+// asks this primary for the port, the primary listens once and hands the
+// connections to the workers in turn (SchedRR), then disconnects them and
+// waits for them to exit. It needs node and a server.js, so it is compiled,
+// not run, by go test.
 func ExampleNewPrimary() {
 	ctx := context.Background()
 	p := cluster.NewPrimary(&cluster.PrimaryOptions{SchedulingPolicy: cluster.SchedRR})

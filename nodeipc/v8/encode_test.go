@@ -39,7 +39,7 @@ func goValues() map[string]any {
 	return map[string]any{
 		"go_map":         map[string]any{"a": 1, "b": "x", "c": true, "d": nil, "e": []int{1, 2, 3}, "f": map[string]float64{"g": 1.5}},
 		"go_struct":      goSmall{Seq: 1, P: "16 bytes payload."},
-		"go_struct_tags": &goTagged{ID: 7, Name: "n", Other: "r", Skip: "s", Inner: goInner{X: 5}},
+		"go_struct_tags": &goTagged{ID: 7, Name: "n", Other: "r", Skip: "s", Inner: goInner{X: 5}, private: 9},
 		"go_buffer":      []byte("hello"),
 		"go_date":        time.UnixMilli(1700000000123),
 		"go_bigint":      map[string]*big.Int{"n": two70, "m": big.NewInt(-5)},

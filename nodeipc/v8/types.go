@@ -248,7 +248,7 @@ type Boxed struct {
 	Value any
 }
 
-// errorProtoTags maps Error.Name to the V8 prototype sub-tag.
+// errorProtoTag returns the V8 prototype sub-tag for Error.Name.
 func errorProtoTag(name string) byte {
 	switch name {
 	case "EvalError":

@@ -1,6 +1,9 @@
 package jsonx
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestMarshalMatchesStringify(t *testing.T) {
 	t.Parallel()
@@ -15,7 +18,7 @@ func TestMarshalMatchesStringify(t *testing.T) {
 		{"control", "\x01\x1f\x7f", `"\u0001\u001f` + "\x7f\""},
 		{"big float", 1e21, `1e+21`},
 		{"small float", 1e-7, `1e-7`},
-		{"negative zero", -0.0, `0`},
+		{"negative zero", math.Copysign(0, -1), `0`},
 	}
 	for _, tt := range tests {
 		got, err := Marshal(tt.in)
