@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,51 @@ func TestListenerConcurrentAccept(t *testing.T) {
 		if err := <-errs; !errors.Is(err, net.ErrClosed) || !strings.Contains(err.Error(), "listener") {
 			t.Fatalf("Accept after Close = %v", err)
 		}
+	}
+}
+
+// TestListenerUnixServer: a received Unix-domain server is accepted on and,
+// when the Listener closes, closed without removing its path (the sender
+// still owns it).
+func TestListenerUnixServer(t *testing.T) {
+	t.Parallel()
+	a, b := pair(t, nil)
+	ctx := ctxT(t)
+	path := unixAddr(t)
+	uln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uln.Close()
+	ln, err := b.Listen(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SendHandle(ctx, "unix server", uln, nil); err != nil {
+		t.Fatal(err)
+	}
+	uln.SetUnlinkOnClose(false)
+	uln.Close() // only the Listener accepts now
+	client, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := nodeipc.ConnMessage(c); m == nil || m.HandleType() != nodeipc.TypeServer || m.String() != `"unix server"` {
+		t.Fatalf("message %v", m)
+	}
+	io.WriteString(client, "hi")
+	expectReply(t, c, "", "hi")
+	c.Close()
+	ln.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the socket path went with the Listener: %v", err)
+	}
+	if st := ln.Stats(); st.Servers != 1 {
+		t.Errorf("Stats = %+v", st)
 	}
 }
