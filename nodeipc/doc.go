@@ -62,6 +62,11 @@
 // receives its Message. Close waits for the goroutines and closes what the
 // channel still owns.
 //
+// Listen returns a net.Listener fed by the sockets and servers the peer
+// hands over, for http.Serve and the like; while it is open, the handles it
+// takes never reach Recv (see Listener for the routing and ownership
+// rules).
+//
 // # Errors from the peer
 //
 // Input the peer should never send (a line that is not JSON, an unsolicited
