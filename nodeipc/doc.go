@@ -50,6 +50,11 @@
 // peer acknowledged it, exactly as in Node; a NACK makes the sender send the
 // handle again, at most three more times.
 //
+// Listen returns a net.Listener fed by the sockets and servers the peer
+// hands over, for http.Serve and the like; while it is open, the handles it
+// takes never reach Recv (see Listener for the routing and ownership
+// rules).
+//
 // Disconnecting is closing the socket: there is no goodbye message. EOF or a
 // read error from the peer disconnects the channel.
 //
@@ -61,11 +66,6 @@
 // sets one) until Recv takes them; a received handle belongs to whoever
 // receives its Message. Close waits for the goroutines and closes what the
 // channel still owns.
-//
-// Listen returns a net.Listener fed by the sockets and servers the peer
-// hands over, for http.Serve and the like; while it is open, the handles it
-// takes never reach Recv (see Listener for the routing and ownership
-// rules).
 //
 // # Errors from the peer
 //

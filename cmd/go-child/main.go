@@ -50,10 +50,6 @@
 //	const worker = cluster.fork({ PORT: '8000' });
 //	process.execPath = saved;
 //
-// A wrapper that forks again later (throng revives dead workers) needs
-// process.execPath pointing at go-child for the primary's whole life: see
-// examples/throng.
-//
 // Run without a channel it explains itself on stderr and exits 2.
 package main
 
