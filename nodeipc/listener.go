@@ -207,7 +207,7 @@ func (c *Channel) Listen(opts *ListenOptions) (*Listener, error) {
 			conns++
 		}
 	}
-	l.queue = make(chan *Conn, max2(o.Backlog, conns))
+	l.queue = make(chan *Conn, max(o.Backlog, conns))
 	for _, m := range queued {
 		l.take(m)
 	}
