@@ -34,11 +34,11 @@ func ExampleChannel_Listen() {
 	defer srv.Shutdown(ctx) // closes ln
 
 	// The parent: accept a client and hand its connection over.
-	tcp, _ := net.Listen("tcp", "127.0.0.1:0")
+	tcp, _ := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	defer tcp.Close()
 	client, _ := net.Dial("tcp", tcp.Addr().String())
 	defer client.Close()
-	accepted, _ := tcp.Accept()
+	accepted, _ := tcp.AcceptTCP()
 	parent.SendHandle(ctx, "socket", accepted, nil) // moves accepted
 
 	// The client talks HTTP over it.
