@@ -67,7 +67,7 @@ func TestListenerServesHTTP(t *testing.T) {
 	var clients []net.Conn
 	for i := 0; i < 3; i++ {
 		_, client, server := streamPair(t, "tcp", "127.0.0.1:0")
-		if err := a.SendHandle(ctx, map[string]int{"socket": i}, server, &nodeipc.SendHandleOptions{Key: key}); err != nil {
+		if err := a.SendHandle(ctx, map[string]int{"socket": i}, server.(*net.TCPConn), &nodeipc.SendHandleOptions{Key: key}); err != nil {
 			t.Fatal(err)
 		}
 		if err := a.Send(ctx, map[string]int{"plain": i}); err != nil {
@@ -80,7 +80,7 @@ func TestListenerServesHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer shared.Close()
-	if err := a.SendHandle(ctx, "server", shared, nil); err != nil {
+	if err := a.SendHandle(ctx, "server", shared.(*net.TCPListener), nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := testHTTPServer()
@@ -149,7 +149,7 @@ func TestListenerServesHTTP(t *testing.T) {
 	}
 	// Closed: handles reach Recv again, and Listen works again.
 	_, _, server := streamPair(t, "tcp", "127.0.0.1:0")
-	if err := a.SendHandle(ctx, "after", server, nil); err != nil {
+	if err := a.SendHandle(ctx, "after", server.(*net.TCPConn), nil); err != nil {
 		t.Fatal(err)
 	}
 	m := recvHandle(t, ctx, b, nodeipc.TypeSocket, `"after"`)
@@ -173,7 +173,7 @@ func TestListenerFilter(t *testing.T) {
 	defer ln.Close()
 	for _, v := range []string{"other", "socket"} {
 		_, client, server := streamPair(t, "tcp", "127.0.0.1:0")
-		if err := a.SendHandle(ctx, v, server, nil); err != nil {
+		if err := a.SendHandle(ctx, v, server.(*net.TCPConn), nil); err != nil {
 			t.Fatal(err)
 		}
 		io.WriteString(client, v)
@@ -206,7 +206,7 @@ func TestListenerDisconnect(t *testing.T) {
 	}
 	defer ln.Close()
 	_, client, server := streamPair(t, "tcp", "127.0.0.1:0")
-	if err := a.SendHandle(ctx, "socket", server, nil); err != nil {
+	if err := a.SendHandle(ctx, "socket", server.(*net.TCPConn), nil); err != nil {
 		t.Fatal(err)
 	}
 	a.Close()
@@ -240,7 +240,7 @@ func TestListenerBacklog(t *testing.T) {
 	var clients []net.Conn
 	for i := 0; i < 3; i++ {
 		_, client, server := streamPair(t, "tcp", "127.0.0.1:0")
-		if err := a.SendHandle(ctx, i, server, nil); err != nil {
+		if err := a.SendHandle(ctx, i, server.(*net.TCPConn), nil); err != nil {
 			t.Fatal(err)
 		}
 		clients = append(clients, client)
@@ -290,7 +290,7 @@ func TestListenerConcurrentAccept(t *testing.T) {
 	}
 	for i := 0; i < n; i++ {
 		_, _, server := streamPair(t, "tcp", "127.0.0.1:0")
-		if err := a.SendHandle(ctx, i, server, nil); err != nil {
+		if err := a.SendHandle(ctx, i, server.(*net.TCPConn), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
