@@ -16,6 +16,8 @@ const assert = require('node:assert/strict');
 const goChild = process.argv[2];
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pm2-home-'));
 process.env.PM2_HOME = home;
+// pm2.killDaemon() may end the process itself: clean up on exit.
+process.on('exit', () => fs.rmSync(home, { recursive: true, force: true }));
 const pm2 = require('pm2');
 const p = (f) => new Promise((resolve, reject) => f((err, v) => (err ? reject(err) : resolve(v))));
 
@@ -63,7 +65,6 @@ const app = {
   } finally {
     await p((cb) => pm2.killDaemon(cb)).catch(() => {});
     pm2.disconnect();
-    fs.rmSync(home, { recursive: true, force: true });
   }
   process.exit(0);
 })().catch((err) => { console.error(err); process.exit(1); });
