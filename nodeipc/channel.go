@@ -37,6 +37,8 @@ type Channel struct {
 	sl socketLists
 	rd readGate // who reads the socket (readgate.go)
 
+	lst listenRoute // handles routed to an open Listener (listener.go)
+
 	done      chan struct{} // closed when the channel is disconnected
 	closing   chan struct{} // closed when Close starts
 	closeOnce sync.Once

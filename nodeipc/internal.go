@@ -20,6 +20,9 @@ func (c *Channel) handleInternal(in inbound) error {
 		key, _ := in.obj.str("key")
 		count, _ := in.obj.num("count")
 		c.sl.handle(c, in.cmd, key, int(count))
+		if in.cmd == "NODE_SOCKET_NOTIFY_CLOSE" {
+			c.peerClosing(key) // ListenOptions.OnPeerClose (listener.go)
+		}
 		return nil
 	}
 	c.internalHook(in.msg)

@@ -218,6 +218,9 @@ func (c *Channel) report(err error) {
 
 // deliver queues a message for Recv.
 func (c *Channel) deliver(m *Message) error {
+	if m.handle != nil {
+		return c.deliverHandle(m) // an open Listener may take it (listener.go)
+	}
 	if !c.in.push(item{m: m}) {
 		if m.handle != nil {
 			closeHandle(m.handle)

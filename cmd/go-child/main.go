@@ -18,6 +18,14 @@
 //	                net.Socket get TEXT and are closed, a dgram.Socket
 //	                answers each datagram with TEXT; plain messages are sent
 //	                back; exit 0 when the channel closes.
+//	http [--ready] TEXT...
+//	                serve every net.Socket and net.Server Node sends with
+//	                net/http (nodeipc.Listener), answering every request
+//	                with TEXT; plain messages are sent back. --ready sends
+//	                'ready' once serving (pm2's wait_ready). The message
+//	                'shutdown' (pm2's shutdown_with_message), SIGINT, SIGTERM
+//	                and the channel's end make it finish the requests in
+//	                progress and exit 0.
 //	http-worker TEXT...
 //	                a cluster worker (start it with Node's cluster.fork(), see
 //	                below): serve HTTP on the port in $PORT (default 8000)
@@ -78,6 +86,12 @@ modes:
                   dgram.Socket) with TEXT, the arguments joined by spaces,
                   and close connections after it; send plain messages back;
                   exit 0 when the channel closes
+  http [--ready] TEXT...
+                  serve every socket Node sends (net.Socket, net.Server) with
+                  net/http, answering every request with TEXT; --ready sends
+                  'ready' once serving (pm2 wait_ready); exit 0 after
+                  finishing open requests on 'shutdown', SIGINT, SIGTERM or
+                  the channel's end
   http-worker TEXT...
                   as a Node cluster worker, serve HTTP on $PORT (default 8000)
                   through the primary, answering every request with TEXT;
@@ -92,6 +106,7 @@ modes:
 var modes = map[string]func(ch *nodeipc.Channel, args []string, stderr io.Writer) int{
 	"echo":  runEcho,
 	"serve": runServe,
+	"http":  runHTTP,
 	"sink":  runSink,
 	"send":  runSend,
 }

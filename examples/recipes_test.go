@@ -1,0 +1,75 @@
+//go:build recipes
+
+// Package examples_test runs each tool recipe in this directory against the
+// real npm package pinned in examples/package.json, on the newest pinned
+// even-numbered (LTS line) Node, or on every pinned Node with
+// NODEIPC_RECIPE_NODES=all. The tools must be installed first:
+//
+//	(cd examples && npm ci --no-audit --no-fund --ignore-scripts)
+//	go test -tags recipes ./examples
+//
+// scripts/checks/50-tools.sh does both.
+package examples_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nodeipc/nodeipc-go/internal/nodetest"
+)
+
+// recipes: the Node script of each tool and the Go binary it drives.
+var recipes = []struct{ tool, script, binary string }{
+	{"pm2", "pm2/run.js", "go-child"},
+	{"throng", "throng/run.js", "go-child"},
+	{"execa", "execa/run.mjs", "execa-worker"},
+	{"workerpool", "workerpool/run.js", "workerpool-worker"},
+	{"vscode-jsonrpc", "vscode-jsonrpc/run.js", "vscode-jsonrpc-worker"},
+}
+
+var binaries = map[string]string{
+	"go-child":              "./cmd/go-child",
+	"execa-worker":          "./examples/execa/worker",
+	"workerpool-worker":     "./examples/workerpool/worker",
+	"vscode-jsonrpc-worker": "./examples/vscode-jsonrpc/worker",
+}
+
+func TestRecipes(t *testing.T) {
+	root := nodetest.Root(t)
+	if _, err := os.Stat(filepath.Join(root, "examples", "node_modules", "pm2")); err != nil {
+		t.Fatalf("the recipe tools are not installed: run `npm ci --ignore-scripts` in %s/examples", root)
+	}
+	nodes := nodetest.Binaries(t)
+	if os.Getenv("NODEIPC_RECIPE_NODES") != "all" {
+		pick := nodes[len(nodes)-1]
+		for _, n := range nodes {
+			if n.Major()%2 == 0 {
+				pick = n
+			}
+		}
+		nodes = []nodetest.Node{pick}
+	}
+	dir := t.TempDir()
+	bins := map[string]string{}
+	for name, pkg := range binaries {
+		out := filepath.Join(dir, name)
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Dir = root
+		if b, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+		}
+		bins[name] = out
+	}
+	for _, node := range nodes {
+		t.Run(node.Name, func(t *testing.T) {
+			for _, r := range recipes {
+				t.Run(r.tool, func(t *testing.T) {
+					node.Run(t, 2*time.Minute, filepath.Join(root, "examples", r.script), bins[r.binary])
+				})
+			}
+		})
+	}
+}

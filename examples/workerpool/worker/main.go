@@ -1,0 +1,141 @@
+// Command worker is a Go worker for workerpool's `workerType: 'process'`
+// pools (started through forkOpts.execPath). It speaks the protocol of
+// workerpool's own worker script over the channel:
+//
+//   - it sends 'ready' once it can take requests (the pool queues them
+//     until then);
+//   - a request {id, method, params} is answered with {id, result, error:
+//     null}, or {id, result: null, error: {name, message}} for an unknown
+//     method or bad params; 'methods' lists the methods (pool.proxy());
+//   - a method may send events {id, isEvent: true, payload} before its
+//     answer (exec's `on` option);
+//   - the string '__workerpool-terminate__' makes it exit 0;
+//   - {id, method: '__workerpool-cleanup__'} (sent after a task timed out or
+//     was canceled) is answered with {id, method: '__workerpool-cleanup__',
+//     error: null}.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/nodeipc/nodeipc-go/nodeipc"
+)
+
+const (
+	terminate = "__workerpool-terminate__"
+	cleanup   = "__workerpool-cleanup__"
+)
+
+type request struct {
+	ID     int       `json:"id"`
+	Method string    `json:"method"`
+	Params []float64 `json:"params"`
+}
+
+type response struct {
+	ID     int      `json:"id"`
+	Result any      `json:"result"`
+	Error  *jsError `json:"error"`
+}
+
+type jsError struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+type event struct {
+	ID      int  `json:"id"`
+	IsEvent bool `json:"isEvent"`
+	Payload any  `json:"payload"`
+}
+
+// methods are the worker's methods. emit sends an event for the request.
+var methods = map[string]func(params []float64, emit func(any) error) (any, error){
+	"add": func(p []float64, _ func(any) error) (any, error) {
+		if len(p) != 2 {
+			return nil, errors.New("add takes 2 numbers")
+		}
+		return p[0] + p[1], nil
+	},
+	"fib": func(p []float64, emit func(any) error) (any, error) {
+		if len(p) != 1 || p[0] < 0 || p[0] > 90 {
+			return nil, errors.New("fib takes one number in [0, 90]")
+		}
+		a, b := 0, 1
+		for i := 0; i < int(p[0]); i++ {
+			a, b = b, a+b
+			if err := emit(map[string]int{"step": i + 1}); err != nil {
+				return nil, err
+			}
+		}
+		return a, nil
+	},
+}
+
+func main() {
+	ch, err := nodeipc.FromEnv(nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(2)
+	}
+	defer ch.Close()
+	os.Exit(serve(ch))
+}
+
+func serve(ch *nodeipc.Channel) int {
+	ctx := context.Background()
+	if err := ch.Send(ctx, "ready"); err != nil {
+		return 1
+	}
+	for {
+		m, err := ch.Recv(ctx)
+		if err != nil {
+			if ch.Connected() {
+				fmt.Fprintln(os.Stderr, "worker:", err)
+				continue
+			}
+			return 0 // the pool disconnected or exited
+		}
+		var s string
+		if m.Decode(&s) == nil {
+			if s == terminate {
+				return 0
+			}
+			continue
+		}
+		var req request
+		if err := m.Decode(&req); err != nil {
+			fmt.Fprintln(os.Stderr, "worker: bad request:", err)
+			continue
+		}
+		if req.Method == cleanup {
+			if err := ch.Send(ctx, map[string]any{"id": req.ID, "method": cleanup, "error": nil}); err != nil {
+				return 1
+			}
+			continue
+		}
+		resp := response{ID: req.ID}
+		if req.Method == "methods" {
+			names := []string{"methods"}
+			for n := range methods {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			resp.Result = names
+		} else if f, ok := methods[req.Method]; ok {
+			emit := func(p any) error { return ch.Send(ctx, event{ID: req.ID, IsEvent: true, Payload: p}) }
+			if resp.Result, err = f(req.Params, emit); err != nil {
+				resp.Error = &jsError{Name: "Error", Message: err.Error()}
+			}
+		} else {
+			resp.Error = &jsError{Name: "Error", Message: fmt.Sprintf("Unknown method %q", req.Method)}
+		}
+		if err := ch.Send(ctx, resp); err != nil {
+			return 1
+		}
+	}
+}
