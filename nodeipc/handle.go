@@ -47,11 +47,23 @@ type SendHandleOptions struct {
 	Key string
 }
 
+// Handle is a socket that SendHandle and PostHandle can send. The types
+// that satisfy it and can be sent are *net.TCPListener and
+// *net.UnixListener (sent as net.Server), *net.TCPConn, *net.UnixConn and
+// *TrackedConn (net.Socket), *net.UDPConn (dgram.Socket), and an *os.File
+// holding a TCP, Unix-domain stream, or UDP socket (net.Server, net.Socket
+// or dgram.Socket by its kind, or the Native types with
+// SendHandleOptions.Native). Any other value, or a descriptor of another
+// kind, is refused with ErrBadHandle. A net.Conn or net.Listener interface
+// value holds one of these: assert the concrete type (or use
+// Message.Handle, which returns it).
+type Handle interface {
+	syscall.Conn
+	Close() error
+}
+
 // SendHandle sends v together with a socket, like Node's
-// `send(v, handle)`. h is one of *net.TCPListener, *net.UnixListener
-// (sent as net.Server), *net.TCPConn, *net.UnixConn (net.Socket),
-// *net.UDPConn (dgram.Socket), or any syscall.Conn or *os.File holding a TCP,
-// Unix-domain stream, or UDP socket (sent as net.Native or dgram.Native).
+// `send(v, handle)`; see Handle for what h may be.
 //
 // The descriptor travels with the first byte of the message. SendHandle
 // waits for the peer's NODE_HANDLE_ACK and returns nil; messages sent
@@ -73,37 +85,15 @@ type SendHandleOptions struct {
 // is returned. If it ends while waiting for the ACK, SendHandle returns
 // ctx.Err() but the transfer goes on: the peer may still receive the handle,
 // and a moved connection is still closed when the ACK arrives.
-func (c *Channel) SendHandle(ctx context.Context, v any, h any, opts *SendHandleOptions) error {
-	var o SendHandleOptions
-	if opts != nil {
-		o = *opts
-	}
-	file, env, err := prepareHandle(h, &o)
+func (c *Channel) SendHandle(ctx context.Context, v any, h Handle, opts *SendHandleOptions) error {
+	oh, b, err := c.prepareTransfer(v, h, opts)
 	if err != nil {
 		return err
 	}
-	b, err := c.codec.appendEnvelope(nil, env, v, c.opts.MaxMessageSize)
-	if err != nil {
-		file.Close()
-		return err
-	}
-	oh := &outHandle{frame: b, file: file, result: make(chan error, 1)}
-	if env.typ == TypeSocket && !o.KeepOpen {
-		if cl, ok := h.(io.Closer); ok {
-			oh.onAck = func() { cl.Close() }
-		}
-	}
-	if err := c.w.send(ctx, &outFrame{b: b, h: oh}); err != nil {
-		c.w.mu.Lock()
-		inflight := c.w.inflight == oh
-		c.w.mu.Unlock()
-		if !inflight {
-			select {
-			case <-oh.result: // finished by abort
-			default:
-				file.Close()
-			}
-		}
+	oh.result = make(chan error, 1)
+	// From here the writer owns the transfer: whatever happens, it
+	// finishes it (closing the duplicate) exactly once.
+	if err := c.w.send(ctx, &writeReq{b: b, h: oh}); err != nil {
 		return err
 	}
 	select {
@@ -114,13 +104,58 @@ func (c *Channel) SendHandle(ctx context.Context, v any, h any, opts *SendHandle
 	}
 }
 
-// prepareHandle duplicates h's descriptor and chooses the envelope.
-func prepareHandle(h any, o *SendHandleOptions) (*os.File, *handleEnvelope, error) {
-	sc, ok := h.(syscall.Conn)
-	if !ok {
-		return nil, nil, fmt.Errorf("%w: %T is not a socket", ErrBadHandle, h)
+// PostHandle is SendHandle without waiting, like Node's
+// `send(v, handle, options, callback)`: it queues the message with the
+// socket and returns. done, if not nil, is called once, on a goroutine of
+// its own, when the transfer is over: with nil after the peer's ACK (a moved
+// connection is closed just before), or with the error that ended it (an
+// error wrapping ErrHandleNotReceived after the last NACK, or the channel's
+// terminal error). (Node calls its callback once the message is written,
+// and never reports a handle the peer refused.)
+//
+// PostHandle returns an error, and does not call done, when the message
+// cannot be queued: h is not a usable socket (ErrBadHandle), v cannot be
+// encoded or is too large, the channel is closed, or the queue is full (see
+// Post and Options.MaxBufferedBytes). The caller then keeps h. Ownership
+// and ordering are as for SendHandle; PostHandle never blocks, so it may be
+// called from Options.OnInternalMessage.
+func (c *Channel) PostHandle(v any, h Handle, opts *SendHandleOptions, done func(error)) error {
+	oh, b, err := c.prepareTransfer(v, h, opts)
+	if err != nil {
+		return err
 	}
-	rc, err := sc.SyscallConn()
+	oh.cb = done
+	return c.w.post(&writeReq{b: b, h: oh, kind: reqPosted})
+}
+
+// prepareTransfer duplicates h's descriptor and encodes the envelope.
+func (c *Channel) prepareTransfer(v any, h Handle, opts *SendHandleOptions) (*outHandle, []byte, error) {
+	var o SendHandleOptions
+	if opts != nil {
+		o = *opts
+	}
+	if h == nil {
+		return nil, nil, fmt.Errorf("%w: nil handle", ErrBadHandle)
+	}
+	file, env, err := prepareHandle(h, &o)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := c.codec.appendEnvelope(nil, env, v, c.opts.MaxMessageSize)
+	if err != nil {
+		file.Close()
+		return nil, nil, err
+	}
+	oh := &outHandle{frame: b, file: file}
+	if env.typ == TypeSocket && !o.KeepOpen {
+		oh.onAck = func() { h.Close() }
+	}
+	return oh, b, nil
+}
+
+// prepareHandle duplicates h's descriptor and chooses the envelope.
+func prepareHandle(h Handle, o *SendHandleOptions) (*os.File, *handleEnvelope, error) {
+	rc, err := h.SyscallConn()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrBadHandle, err)
 	}
@@ -362,5 +397,16 @@ func (t *TrackedConn) Close() error {
 
 // NetConn returns the underlying connection.
 func (t *TrackedConn) NetConn() net.Conn { return t.Conn }
+
+// SyscallConn returns the raw connection of the underlying socket, so that
+// a TrackedConn is a Handle: passed on with SendHandle (moved, it is closed
+// after the ACK, which updates the original sender's socket list).
+func (t *TrackedConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := t.Conn.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T has no descriptor", ErrBadHandle, t.Conn)
+	}
+	return sc.SyscallConn()
+}
 
 var errNoMsg = errors.New("NODE_HANDLE without msg")
