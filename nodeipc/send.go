@@ -128,7 +128,7 @@ func (c *Channel) sendAck(ok bool) {
 func (c *Channel) Buffered() int {
 	c.w.mu.Lock()
 	defer c.w.mu.Unlock()
-	return c.w.q.bytes + c.w.inKernel
+	return c.w.q.buffered()
 }
 
 // HighWaterMark is Node's back-pressure threshold for IPC channels: its
@@ -147,8 +147,6 @@ type writer struct {
 	mu       sync.Mutex
 	cond     sync.Cond
 	writing  bool
-	inKernel int // bytes of the frames being written
-	inFrames int // and how many frames
 	q        writeQueue
 	kick     chan struct{}
 	err      error // set once the channel ends
@@ -252,7 +250,7 @@ func (w *writer) send(ctx context.Context, r *writeReq) error {
 		// Fast path: nothing ahead of us; write in the caller's goroutine.
 		w.q.start(r)
 		w.one[0] = r
-		w.take(w.one[:])
+		w.writing = true
 		w.mu.Unlock()
 		return w.writeOut(ctx, w.one[:], false)
 	}
@@ -322,7 +320,7 @@ func (w *writer) control(b []byte) {
 		return // the token holder wakes the flush goroutine when done
 	}
 	batch := w.q.next(w.one[:0], 1, 0) // the oldest control frame
-	w.take(batch)
+	w.writing = true
 	w.mu.Unlock()
 	w.writeOut(context.Background(), batch, true)
 }
@@ -357,7 +355,7 @@ func (w *writer) flush() {
 			break
 		}
 		w.batch = batch
-		w.take(batch)
+		w.writing = true
 		w.mu.Unlock()
 		w.writeOut(context.Background(), batch, false)
 		w.mu.Lock()
@@ -365,18 +363,8 @@ func (w *writer) flush() {
 	w.mu.Unlock()
 }
 
-// take gives the write token to the caller for batch. Under mu.
-func (w *writer) take(batch []*writeReq) {
-	w.writing = true
-	w.inFrames = len(batch)
-	w.inKernel = 0
-	for _, r := range batch {
-		w.inKernel += len(r.b)
-	}
-}
-
 // writeOut is the one write routine. The caller holds the write token
-// (take) for batch, which it took from the queue or, on the fast path,
+// (w.writing, set under mu) for batch, which it took from the queue or, on the fast path,
 // wrote past the empty queue. writeOut writes the frames, maps a failure
 // to the channel's state, and then, under mu: releases the token, puts an
 // unwritten control remainder back (try), completes every request, and
@@ -399,7 +387,7 @@ func (w *writer) writeOut(ctx context.Context, batch []*writeReq, try bool) erro
 	var failed *outHandle
 	w.mu.Lock()
 	w.writing = false
-	w.inKernel, w.inFrames = 0, 0
+	w.q.finished()
 	if try && n < len(batch[0].b) {
 		r := batch[0]
 		r.b = r.b[n:]
@@ -581,8 +569,6 @@ func (w *writer) drain(timeout time.Duration) error {
 		return nil
 	}
 	n, bytes := w.q.queued()
-	n += w.inFrames
-	bytes += w.inKernel
 	if n == 0 {
 		return nil
 	}

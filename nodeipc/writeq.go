@@ -174,7 +174,11 @@ type writeQueue struct {
 
 	bytes    int // bytes of the frames in msgs
 	replies  int // reqReply frames in msgs
-	maxBytes int // bound on bytes for reqPosted frames; <= 0: none
+	maxBytes int // bound on buffered() for reqPosted frames; <= 0: none
+
+	// The batch taken (next, start) and not yet finished: one at a time,
+	// as the writer's token allows.
+	taken, takenFrames int
 }
 
 // errors returned by push; the caller decides what they mean for the
@@ -207,8 +211,8 @@ func (q *writeQueue) push(r *writeReq) error {
 		}
 		q.replies++
 	case reqPosted:
-		if q.maxBytes > 0 && q.bytes > 0 && q.bytes+len(r.b) > q.maxBytes {
-			return fmt.Errorf("%w: %d bytes unwritten, limit %d", ErrWriteQueueFull, q.bytes, q.maxBytes)
+		if b := q.buffered(); q.maxBytes > 0 && b > 0 && b+len(r.b) > q.maxBytes {
+			return fmt.Errorf("%w: %d bytes unwritten, limit %d", ErrWriteQueueFull, b, q.maxBytes)
 		}
 	}
 	q.msgs.push(r)
@@ -238,7 +242,15 @@ func (q *writeQueue) start(r *writeReq) {
 	if r.h != nil {
 		q.inflight = r.h
 	}
+	q.taken, q.takenFrames = len(r.b), 1
 }
+
+// finished records that the batch taken last is written (or failed).
+func (q *writeQueue) finished() { q.taken, q.takenFrames = 0, 0 }
+
+// buffered returns the bytes accepted and not yet written: queued, or
+// taken and being written.
+func (q *writeQueue) buffered() int { return q.bytes + q.taken }
 
 // next appends to batch the frames that may be written now, in order, and
 // removes them from the queue: control frames first, then messages up to
@@ -268,6 +280,7 @@ func (q *writeQueue) next(batch []*writeReq, maxFrames, maxBytes int) []*writeRe
 			break
 		}
 	}
+	q.taken, q.takenFrames = size, len(batch)
 	return batch
 }
 
@@ -326,12 +339,13 @@ func (q *writeQueue) clear() (reqs []*writeReq, inflight *outHandle) {
 	return reqs, inflight
 }
 
-// queued returns the number of messages not yet written (control frames
-// aside), counting the in-flight handle's, and the bytes of those queued.
+// queued returns the number of frames not yet written (control frames
+// aside), counting the batch being written and the in-flight handle's, and
+// their bytes (buffered).
 func (q *writeQueue) queued() (n, bytes int) {
-	n = q.msgs.len()
+	n = q.msgs.len() + q.takenFrames
 	if q.inflight != nil {
 		n++
 	}
-	return n, q.bytes
+	return n, q.buffered()
 }
