@@ -143,13 +143,13 @@ const HighWaterMark = 128 << 10
 // writing flag is the token that serializes writes: whoever holds it
 // writes, with writeOut, and nobody else touches the socket's write side.
 type writer struct {
-	c        *Channel
-	mu       sync.Mutex
-	cond     sync.Cond
-	writing  bool
-	q        writeQueue
-	kick     chan struct{}
-	err      error // set once the channel ends
+	c       *Channel
+	mu      sync.Mutex
+	cond    sync.Cond
+	writing bool
+	q       writeQueue
+	kick    chan struct{}
+	err     error // set once the channel ends
 
 	ackFrame, nack []byte // encoded once
 
