@@ -116,8 +116,8 @@ type Options struct {
 	// channel does not handle itself, such as NODE_CLUSTER. It runs on the
 	// goroutine that is reading the socket (the channel's reader, or a Recv
 	// call that reads for itself): it must not block, and must not call Send,
-	// SendHandle or Close (which may wait for that goroutine); use Post and
-	// PostInternal to answer, and start a goroutine for anything slower. A
+	// SendHandle or Close (which may wait for that goroutine); use Post,
+	// PostInternal and PostHandle to answer, and start a goroutine for anything slower. A
 	// handle that came with the message belongs to the callback. Without a
 	// callback, such messages are ignored (as Node ignores unknown commands)
 	// and their handles closed.
