@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Send sends v to the peer, like Node's `send(v)`. In JSON mode v is encoded
@@ -377,7 +374,7 @@ func (w *writer) writeOut(ctx context.Context, batch []*writeReq, try bool) erro
 	var n int
 	var err error
 	if try {
-		n = w.c.tryWrite(batch[0].b)
+		n = w.c.t.tryWrite(batch[0].b)
 	} else {
 		n, err = w.io(ctx, batch)
 		if err != nil {
@@ -420,8 +417,6 @@ func (w *writer) writeOut(ctx context.Context, batch []*writeReq, try bool) erro
 	return err
 }
 
-var aLongTimeAgo = time.Unix(1, 0)
-
 // io writes batch: a lone frame with one write (a handle frame with
 // sendmsg, its descriptor riding on the first byte), several with one
 // writev. It returns how many bytes were written. If ctx ends during the
@@ -433,33 +428,32 @@ func (w *writer) io(ctx context.Context, batch []*writeReq) (int, error) {
 	if ctx.Done() != nil {
 		fired = make(chan struct{})
 		stop = context.AfterFunc(ctx, func() {
-			c.conn.SetWriteDeadline(aLongTimeAgo)
+			c.t.interruptWrite()
 			close(fired)
 		})
 	}
 	var n int
 	var err error
-	if len(batch) == 1 {
-		var file *os.File
-		if h := batch[0].h; h != nil {
-			file = h.file
-		}
-		n, err = c.writeFrame(batch[0].b, file)
-	} else {
+	switch {
+	case len(batch) > 1:
 		iov := w.iov[:0]
 		for _, r := range batch {
 			iov = append(iov, r.b)
 		}
-		bufs := net.Buffers(iov)
-		var n64 int64
-		n64, err = bufs.WriteTo(c.conn) // writev; consumes bufs, not iov
-		n = int(n64)
+		err = c.t.writev(iov) // changes the elements of iov
+		if err != nil {
+			n = -1 // unknown: treat as partly written
+		}
 		clear(iov)
 		w.iov = iov[:0]
+	case batch[0].h != nil:
+		n, err = c.t.writeHandle(batch[0].b, batch[0].h.tx)
+	default:
+		n, err = c.t.write(batch[0].b)
 	}
 	if stop != nil && !stop() {
 		<-fired
-		c.conn.SetWriteDeadline(time.Time{})
+		c.t.resumeWrite()
 		if err != nil {
 			err = fmt.Errorf("nodeipc: send: %w", ctx.Err())
 		}
@@ -485,25 +479,6 @@ func (w *writer) writeFailed(ctx context.Context, n int, err error) error {
 	err = fmt.Errorf("%w: write: %w", ErrDisconnected, err)
 	w.c.fail(err)
 	return err
-}
-
-// tryWrite writes what the socket takes of b without waiting and returns
-// how much that was. Errors are left for the next ordinary write to find.
-func (c *Channel) tryWrite(b []byte) int {
-	var n int
-	var werr error
-	err := c.rc.Write(func(fd uintptr) bool {
-		for {
-			n, werr = unix.Write(int(fd), b)
-			if werr != unix.EINTR {
-				return true
-			}
-		}
-	})
-	if err != nil || werr != nil || n < 0 {
-		return 0
-	}
-	return n
 }
 
 // ack records the peer's answer to the in-flight handle.

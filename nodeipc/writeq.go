@@ -2,7 +2,6 @@ package nodeipc
 
 import (
 	"fmt"
-	"os"
 	"sync"
 )
 
@@ -36,7 +35,7 @@ const (
 // Whoever removes it from the queue or the in-flight slot finishes it.
 type outHandle struct {
 	frame []byte   // the NODE_HANDLE envelope, sent again after a NACK
-	file  *os.File // our duplicate of the descriptor; closed when finished
+	tx    txHandle // the transport's duplicate of the socket; closed when finished
 	tries int      // retransmissions so far
 	onAck func()   // run once after the ACK (e.g. close a moved socket)
 
@@ -49,7 +48,7 @@ type outHandle struct {
 
 func (h *outHandle) finish(err error) {
 	h.once.Do(func() {
-		h.file.Close()
+		h.tx.close()
 		if err == nil && h.onAck != nil {
 			h.onAck()
 		}

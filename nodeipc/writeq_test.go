@@ -2,7 +2,6 @@ package nodeipc
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"testing"
 )
@@ -186,23 +185,17 @@ func TestWriteQueueBounds(t *testing.T) {
 	}
 }
 
-// A transfer finishes once, however many paths try: its descriptor is
-// closed and its completion runs once.
+// A transfer finishes once, however many paths try: its completion and
+// onAck run once. (That the duplicate is closed is checked by the
+// descriptor-leak tests.)
 func TestOutHandleFinishOnce(t *testing.T) {
-	f, err := os.Open(os.DevNull)
-	if err != nil {
-		t.Fatal(err)
-	}
 	acks := 0
-	h := &outHandle{file: f, result: make(chan error, 1), onAck: func() { acks++ }}
+	h := &outHandle{result: make(chan error, 1), onAck: func() { acks++ }}
 	h.finish(nil)
 	h.finish(ErrHandleNotReceived)
 	h.finish(nil)
 	if err := <-h.result; err != nil || acks != 1 {
 		t.Errorf("result %v, onAck ran %d times; want nil, 1", err, acks)
-	}
-	if _, err := f.Stat(); err == nil {
-		t.Error("descriptor not closed")
 	}
 	select {
 	case err := <-h.result:
