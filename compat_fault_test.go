@@ -124,7 +124,9 @@ func testKillAwaitingAck(t *testing.T, node nodetest.Node) {
 	}
 	defer ln.Close()
 	handleErr := make(chan error, 1)
-	go func() { handleErr <- ch.SendHandle(ctx, map[string]string{"take": "server"}, ln, nil) }()
+	go func() {
+		handleErr <- ch.SendHandle(ctx, map[string]string{"take": "server"}, ln.(*net.TCPListener), nil)
+	}()
 	time.Sleep(200 * time.Millisecond) // the envelope is written; the ACK never comes
 	select {
 	case err := <-handleErr:

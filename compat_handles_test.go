@@ -218,7 +218,7 @@ func (c *handlesChild) next() childReport {
 }
 
 // sendHandle sends h and checks the child's report.
-func (c *handlesChild) sendHandle(v, h any, opts *nodeipc.SendHandleOptions, wantType string) {
+func (c *handlesChild) sendHandle(v any, h nodeipc.Handle, opts *nodeipc.SendHandleOptions, wantType string) {
 	c.t.Helper()
 	if err := c.ch.SendHandle(c.ctx, v, h, opts); err != nil {
 		c.t.Fatalf("SendHandle: %v", err)
@@ -256,7 +256,7 @@ func testGoSendsServer(t *testing.T, node nodetest.Node, network string) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c.sendHandle(map[string]int{"server": 1}, ln, nil, "net.Server")
+	c.sendHandle(map[string]int{"server": 1}, ln.(nodeipc.Handle), nil, "net.Server")
 	// Go does not accept: Node answers every connection.
 	for i := 0; i < 10; i++ {
 		if got := readAll(t, network, ln.Addr().String()); got != "node" {
@@ -304,7 +304,7 @@ func testGoSendsSockets(t *testing.T, node nodetest.Node, network string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.sendHandle(i, server, &nodeipc.SendHandleOptions{Key: "4:127.0.0.1:0"}, "net.Socket")
+		c.sendHandle(i, server.(nodeipc.Handle), &nodeipc.SendHandleOptions{Key: "4:127.0.0.1:0"}, "net.Socket")
 		// Moved: the Go copy is closed, Node writes and closes.
 		if _, err := server.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 			t.Errorf("moved conn still writable: %v", err)
@@ -335,7 +335,7 @@ func testGoSendsKeepOpen(t *testing.T, node nodetest.Node) {
 		t.Fatal(err)
 	}
 	defer server.Close()
-	c.sendHandle(map[string]bool{"hold": true}, server, &nodeipc.SendHandleOptions{KeepOpen: true}, "net.Socket")
+	c.sendHandle(map[string]bool{"hold": true}, server.(nodeipc.Handle), &nodeipc.SendHandleOptions{KeepOpen: true}, "net.Socket")
 	buf := make([]byte, 4)
 	client.SetDeadline(time.Now().Add(30 * time.Second))
 	if _, err := io.ReadFull(client, buf); err != nil || string(buf) != "node" {
@@ -388,7 +388,7 @@ func testGoSendsNative(t *testing.T, node nodetest.Node) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c.sendHandle("tcp", ln, &nodeipc.SendHandleOptions{Native: true}, "TCP")
+	c.sendHandle("tcp", ln.(nodeipc.Handle), &nodeipc.SendHandleOptions{Native: true}, "TCP")
 	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -417,7 +417,7 @@ func testGoSocketList(t *testing.T, node nodetest.Node) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.sendHandle(map[string]bool{"hold": true}, server, &nodeipc.SendHandleOptions{Key: key}, "net.Socket")
+		c.sendHandle(map[string]bool{"hold": true}, server.(nodeipc.Handle), &nodeipc.SendHandleOptions{Key: key}, "net.Socket")
 	}
 	// What Node's server.getConnections() would ask the child.
 	if n, err := c.ch.SocketCount(c.ctx, key); err != nil || n != 3 {
@@ -486,14 +486,14 @@ func testGoSendsOrder(t *testing.T, node nodetest.Node) {
 	var wants []want
 	errs := make(chan error, 2)
 	seq := 0
-	sendAsync := func(h any) {
+	sendAsync := func(h nodeipc.Handle) {
 		v := seq
 		go func() { errs <- c.ch.SendHandle(c.ctx, map[string]int{"seq": v}, h, nil) }()
 		time.Sleep(10 * time.Millisecond) // SendHandle takes its place in the queue
 	}
-	for _, h := range []any{ln, u} {
+	for _, h := range []nodeipc.Handle{ln.(nodeipc.Handle), u} {
 		typ := "net.Server"
-		if h == any(u) {
+		if h == nodeipc.Handle(u) {
 			typ = "dgram.Socket"
 		}
 		sendAsync(h)

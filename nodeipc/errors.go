@@ -33,8 +33,9 @@ var (
 
 	// ErrQueueFull reports that more than Options.MaxQueuedMessages received
 	// messages were waiting for Recv, or that the peer kept sending handle
-	// messages without reading the acknowledgements (over 1024 unwritten).
-	// The channel is closed.
+	// messages or socket-list queries without reading the answers (over
+	// 1024 acknowledgements, or 1024 socket-list replies, unwritten). The
+	// channel is closed.
 	ErrQueueFull = errors.New("nodeipc: too many unreceived messages")
 
 	// ErrUnsolicitedAck reports a NODE_HANDLE_ACK or NODE_HANDLE_NACK from the
@@ -63,6 +64,11 @@ var (
 	// send() would reject (top-level undefined or BigInt, functions), or what
 	// the serialization cannot represent.
 	ErrUnsupportedValue = errors.New("nodeipc: value cannot be sent")
+
+	// ErrWriteQueueFull reports that Post, PostInternal or PostHandle found
+	// Options.MaxBufferedBytes already queued for writing: the peer does not
+	// read fast enough. Nothing was queued and the channel stays open.
+	ErrWriteQueueFull = errors.New("nodeipc: too many unwritten messages")
 )
 
 // ProtocolError describes input from the peer that could not be understood.

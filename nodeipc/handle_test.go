@@ -88,7 +88,7 @@ func recvHandle(t testing.TB, ctx context.Context, ch *nodeipc.Channel, wantType
 }
 
 // sendHandleAsync runs SendHandle in a goroutine.
-func sendHandleAsync(ctx context.Context, ch *nodeipc.Channel, v, h any, opts *nodeipc.SendHandleOptions) <-chan error {
+func sendHandleAsync(ctx context.Context, ch *nodeipc.Channel, v any, h nodeipc.Handle, opts *nodeipc.SendHandleOptions) <-chan error {
 	errc := make(chan error, 1)
 	go func() { errc <- ch.SendHandle(ctx, v, h, opts) }()
 	return errc
@@ -154,7 +154,7 @@ func TestSendListener(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ln.Close()
-			if err := a.SendHandle(ctx, map[string]int{"s": 1}, ln, nil); err != nil {
+			if err := a.SendHandle(ctx, map[string]int{"s": 1}, ln.(nodeipc.Handle), nil); err != nil {
 				t.Fatal(err)
 			}
 			checkNonblock(t, "sender's listener", ln)
@@ -205,7 +205,7 @@ func TestSendConn(t *testing.T) {
 				}
 				_, client, server := streamPair(t, network, addr)
 				opts := &nodeipc.SendHandleOptions{KeepOpen: keep}
-				if err := a.SendHandle(ctx, "conn", server, opts); err != nil {
+				if err := a.SendHandle(ctx, "conn", server.(nodeipc.Handle), opts); err != nil {
 					t.Fatal(err)
 				}
 				m := recvHandle(t, ctx, b, nodeipc.TypeSocket, `"conn"`)
@@ -249,10 +249,10 @@ func TestSendUDP(t *testing.T) {
 	}
 	checkNonblock(t, "sender's UDP socket", u)
 	m := recvHandle(t, ctx, b, nodeipc.TypeDgramSocket, `"udp"`)
-	ru := m.PacketConn()
-	if ru == nil {
-		t.Fatalf("handle %T is not a *net.UDPConn", m.Handle())
+	if m.PacketConn() == nil || m.Conn() != nil || m.Listener() != nil {
+		t.Fatalf("handle %T: PacketConn %v, Conn %v, Listener %v; want only PacketConn", m.Handle(), m.PacketConn(), m.Conn(), m.Listener())
 	}
+	ru := m.Handle().(*net.UDPConn)
 	u.Close() // the receiver's copy keeps working
 	client, err := net.DialUDP("udp4", nil, ru.LocalAddr().(*net.UDPAddr))
 	if err != nil {
@@ -280,13 +280,13 @@ func TestSendHandleEnvelopes(t *testing.T) {
 	defer u6.Close()
 	for _, tc := range []struct {
 		name string
-		h    any
+		h    nodeipc.Handle
 		opts *nodeipc.SendHandleOptions
 		want string
 	}{
-		{"server", tcpLn, nil, `{"cmd":"NODE_HANDLE","type":"net.Server","msg":1}` + "\n"},
-		{"socket-key", tcpConn, &nodeipc.SendHandleOptions{Key: "4:127.0.0.1:0", KeepOpen: true}, `{"cmd":"NODE_HANDLE","type":"net.Socket","msg":1,"key":"4:127.0.0.1:0"}` + "\n"},
-		{"native", tcpConn, &nodeipc.SendHandleOptions{Native: true}, `{"cmd":"NODE_HANDLE","type":"net.Native","msg":1}` + "\n"},
+		{"server", tcpLn.(nodeipc.Handle), nil, `{"cmd":"NODE_HANDLE","type":"net.Server","msg":1}` + "\n"},
+		{"socket-key", tcpConn.(nodeipc.Handle), &nodeipc.SendHandleOptions{Key: "4:127.0.0.1:0", KeepOpen: true}, `{"cmd":"NODE_HANDLE","type":"net.Socket","msg":1,"key":"4:127.0.0.1:0"}` + "\n"},
+		{"native", tcpConn.(nodeipc.Handle), &nodeipc.SendHandleOptions{Native: true}, `{"cmd":"NODE_HANDLE","type":"net.Native","msg":1}` + "\n"},
 		{"udp6", u6, nil, `{"cmd":"NODE_HANDLE","type":"dgram.Socket","msg":1,"dgramType":"udp6"}` + "\n"},
 		{"udp-native", u6, &nodeipc.SendHandleOptions{Native: true}, `{"cmd":"NODE_HANDLE","type":"dgram.Native","msg":1}` + "\n"},
 	} {
@@ -363,7 +363,7 @@ func TestHandleQueuesLaterMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	errc := sendHandleAsync(ctx, ch, "h", ln, nil)
+	errc := sendHandleAsync(ctx, ch, "h", ln.(nodeipc.Handle), nil)
 	line, fds := readFrame(t, peer)
 	closeFDs(fds)
 	if !strings.HasPrefix(line, `{"cmd":"NODE_HANDLE"`) || len(fds) != 1 {
@@ -411,7 +411,7 @@ func TestHandleOrderBetweenChannels(t *testing.T) {
 	_, _, server := streamPair(t, "tcp", "127.0.0.1:0")
 	// Post before and after, and a handle in between, without waiting.
 	a.Post("before")
-	errc := sendHandleAsync(ctx, a, "handle", server, nil)
+	errc := sendHandleAsync(ctx, a, "handle", server.(nodeipc.Handle), nil)
 	time.Sleep(20 * time.Millisecond) // let SendHandle take its place
 	for i := 0; i < 50; i++ {
 		a.Post(i)
@@ -476,7 +476,7 @@ func TestRetransmitOnNACK(t *testing.T) {
 			ctx := ctxT(t)
 			ch, peer := rawPeer(t, nil)
 			_, client, server := streamPair(t, "tcp", "127.0.0.1:0")
-			errc := sendHandleAsync(ctx, ch, map[string]int{"n": 1}, server, &nodeipc.SendHandleOptions{Key: "4:127.0.0.1:0"})
+			errc := sendHandleAsync(ctx, ch, map[string]int{"n": 1}, server.(nodeipc.Handle), &nodeipc.SendHandleOptions{Key: "4:127.0.0.1:0"})
 			want := `{"cmd":"NODE_HANDLE","type":"net.Socket","msg":{"n":1},"key":"4:127.0.0.1:0"}` + "\n"
 			for i := 0; i <= nacks && i <= 3; i++ {
 				line, fds := readFrame(t, peer)
@@ -634,7 +634,7 @@ func TestSendHandleRejectsNonSockets(t *testing.T) {
 	}
 	sf := os.NewFile(uintptr(seq), "seqpacket")
 	defer sf.Close()
-	for _, h := range []any{f, pr, sf, "not a socket", nil} {
+	for _, h := range []nodeipc.Handle{f, pr, sf, nil} {
 		if err := a.SendHandle(ctx, 1, h, nil); !errors.Is(err, nodeipc.ErrBadHandle) {
 			t.Errorf("SendHandle(%T) = %v, want ErrBadHandle", h, err)
 		}
@@ -652,7 +652,7 @@ func TestSocketListBetweenChannels(t *testing.T) {
 	var got []net.Conn
 	for i := 0; i < 3; i++ {
 		_, _, server := streamPair(t, "tcp", "127.0.0.1:0")
-		if err := a.SendHandle(ctx, i, server, &nodeipc.SendHandleOptions{Key: key}); err != nil {
+		if err := a.SendHandle(ctx, i, server.(nodeipc.Handle), &nodeipc.SendHandleOptions{Key: key}); err != nil {
 			t.Fatal(err)
 		}
 		m, err := b.Recv(ctx)
@@ -729,10 +729,10 @@ func TestHandleTransfersDoNotLeak(t *testing.T) {
 	}
 	defer u.Close()
 	round := func(i int) {
-		var h any
+		var h nodeipc.Handle
 		switch i % 3 {
 		case 0:
-			h = ln
+			h = ln.(nodeipc.Handle)
 		case 1:
 			h = u
 		case 2:
@@ -741,7 +741,7 @@ func TestHandleTransfersDoNotLeak(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			h = c
+			h = c.(nodeipc.Handle)
 		}
 		errc := sendHandleAsync(ctx, a, i, h, &nodeipc.SendHandleOptions{Key: "k"})
 		m, err := b.Recv(ctx)
@@ -792,7 +792,7 @@ func TestSendHandleContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	// The peer never answers: SendHandle gives up with ctx.
-	if err := ch.SendHandle(ctx, 1, ln, nil); !errors.Is(err, context.DeadlineExceeded) {
+	if err := ch.SendHandle(ctx, 1, ln.(nodeipc.Handle), nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("SendHandle = %v", err)
 	}
 	_, fds := readFrame(t, peer)

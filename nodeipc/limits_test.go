@@ -31,7 +31,7 @@ func TestOutgoingLimit(t *testing.T) {
 		"SendRaw":      ch.SendRaw(ctx, []byte(`"`+big+`"`)),
 		"Post":         ch.Post(big),
 		"PostInternal": ch.PostInternal("NODE_TEST", "v", big),
-		"SendHandle":   ch.SendHandle(ctx, fits, ln, nil),
+		"SendHandle":   ch.SendHandle(ctx, fits, ln.(nodeipc.Handle), nil),
 	} {
 		if !errors.Is(err, nodeipc.ErrMessageTooLarge) {
 			t.Errorf("%s over the limit: %v, want ErrMessageTooLarge", name, err)

@@ -81,9 +81,17 @@ func (m *Message) HandleType() string { return m.htype }
 // server address it was accepted on, e.g. "4:127.0.0.1:8000"), or "".
 func (m *Message) Key() string { return m.key }
 
-// Conn returns the handle as a net.Conn, or nil if the message carries no
-// connected stream socket.
+// The accessors Conn, Listener and PacketConn return the handle as the
+// standard interface of its kind, or nil when it is of another kind (or
+// there is none); Handle returns the concrete value, for type-specific
+// methods.
+
+// Conn returns the handle as a net.Conn (a *net.TCPConn, *net.UnixConn or
+// *TrackedConn), or nil if the message carries no connected stream socket.
 func (m *Message) Conn() net.Conn {
+	if _, udp := m.handle.(*net.UDPConn); udp {
+		return nil // a net.Conn too, but a datagram socket: see PacketConn
+	}
 	c, _ := m.handle.(net.Conn)
 	return c
 }
@@ -94,8 +102,11 @@ func (m *Message) Listener() net.Listener {
 	return l
 }
 
-// PacketConn returns the handle as a *net.UDPConn, or nil.
-func (m *Message) PacketConn() *net.UDPConn {
-	u, _ := m.handle.(*net.UDPConn)
-	return u
+// PacketConn returns the handle as a net.PacketConn (a *net.UDPConn), or
+// nil.
+func (m *Message) PacketConn() net.PacketConn {
+	if u, ok := m.handle.(*net.UDPConn); ok {
+		return u
+	}
+	return nil // a *net.UnixConn is a net.PacketConn too, but a stream
 }

@@ -47,6 +47,8 @@ const (
 	DefaultMaxFDsPerRead  = 16
 	DefaultCloseTimeout   = 10 * time.Second
 	DefaultSpinWait       = 100 * time.Microsecond
+	// DefaultMaxBufferedBytes is the default Options.MaxBufferedBytes.
+	DefaultMaxBufferedBytes = 64 << 20
 )
 
 // Options configures a Channel. A nil *Options means all defaults. The
@@ -108,13 +110,22 @@ type Options struct {
 	// unacknowledged handle. 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
 
+	// MaxBufferedBytes bounds the bytes queued for writing (see
+	// Channel.Buffered) that Post, PostInternal and PostHandle may add to:
+	// past it they fail with ErrWriteQueueFull and queue nothing, so that a
+	// producer posting to a peer that does not read cannot grow the process
+	// without bound. A message is always accepted while nothing else is
+	// queued. Send is not bounded by it: Send waits for its turn. 0 means
+	// DefaultMaxBufferedBytes.
+	MaxBufferedBytes int
+
 	// OnInternalMessage, if set, is called with every internal message
 	// (a `cmd` string longer than 5 characters starting with "NODE_") that the
 	// channel does not handle itself, such as NODE_CLUSTER. It runs on the
 	// goroutine that is reading the socket (the channel's reader, or a Recv
 	// call that reads for itself): it must not block, and must not call Send,
-	// SendHandle or Close (which may wait for that goroutine); use Post and
-	// PostInternal to answer, and start a goroutine for anything slower. A
+	// SendHandle or Close (which may wait for that goroutine); use Post,
+	// PostInternal and PostHandle to answer, and start a goroutine for anything slower. A
 	// handle that came with the message belongs to the callback. Without a
 	// callback, such messages are ignored (as Node ignores unknown commands)
 	// and their handles closed.
@@ -139,6 +150,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = DefaultCloseTimeout
+	}
+	if c.MaxBufferedBytes <= 0 {
+		c.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
 	return c
 }

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Send sends v to the peer, like Node's `send(v)`. In JSON mode v is encoded
@@ -35,21 +32,28 @@ func (c *Channel) Send(ctx context.Context, v any) error {
 		c.w.putBuf(b)
 		return err
 	}
-	return c.w.send(ctx, &outFrame{b: b, pooled: true})
+	return c.w.send(ctx, &writeReq{b: b, pooled: true})
 }
 
 // Post queues v to be sent without waiting, like Node's `send(v)` without a
-// callback. Messages posted and sent keep their order. Post returns an
-// error only if v cannot be encoded or the channel is closed; a later write
-// failure ends the channel. It never blocks, so it is the way to reply from
-// Options.OnInternalMessage.
+// callback. Messages posted and sent keep their order. It never blocks, so
+// it is the way to reply from Options.OnInternalMessage.
+//
+// Post returns an error if v cannot be encoded, the channel is closed, or
+// the queue is full: when Buffered would pass Options.MaxBufferedBytes
+// (DefaultMaxBufferedBytes unless set), Post returns an error wrapping
+// ErrWriteQueueFull, queues nothing and leaves the channel open (a message
+// is always accepted while nothing else is queued). A nil error means the
+// message is queued; a later write failure ends the channel. To see back
+// pressure before that, compare Buffered with HighWaterMark, as Node's
+// send() does for its return value.
 func (c *Channel) Post(v any) error {
 	b, err := c.codec.appendFrame(c.w.getBuf(), v, c.opts.MaxMessageSize)
 	if err != nil {
 		c.w.putBuf(b)
 		return err
 	}
-	return c.w.post(&outFrame{b: b, pooled: true})
+	return c.w.post(&writeReq{b: b, pooled: true, kind: reqPosted})
 }
 
 // postInternal queues an internal message with the given fields.
@@ -63,7 +67,7 @@ func (c *Channel) postInternal(fields ...field) error {
 	if len(b) > c.opts.MaxMessageSize {
 		return fmt.Errorf("%w: %d-byte internal message (limit %d)", ErrMessageTooLarge, len(b), c.opts.MaxMessageSize)
 	}
-	return c.w.post(&outFrame{b: b})
+	return c.w.post(&writeReq{b: b, kind: reqPosted})
 }
 
 // PostInternal queues an internal message (one whose cmd starts with
@@ -90,66 +94,68 @@ func (c *Channel) PostInternal(cmd string, kv ...any) error {
 	return c.postInternal(fields...)
 }
 
-// sendAck queues a NODE_HANDLE_ACK or NACK; it overtakes queued
-// messages, as in Node.
-func (c *Channel) sendAck(ok bool) {
-	cmd := "NODE_HANDLE_NACK"
-	if ok {
-		cmd = "NODE_HANDLE_ACK"
-	}
-	b, err := c.codec.appendInternal(nil, []field{{"cmd", cmd}})
+// postReply queues a socket-list reply (NODE_SOCKET_COUNT,
+// NODE_SOCKET_ALL_CLOSED). Replies keep their place among the other
+// messages, as in Node, but have their own bound: a peer that keeps asking
+// without reading the answers ends the channel with ErrQueueFull.
+func (c *Channel) postReply(fields ...field) {
+	b, err := c.codec.appendInternal(nil, fields)
 	if err != nil {
 		return
 	}
-	c.w.controlNow(b)
+	c.w.post(&writeReq{b: b, kind: reqReply})
 }
 
-// outFrame is one encoded frame waiting to be written.
-type outFrame struct {
-	b    []byte
-	h    *outHandle // set for a frame that carries a descriptor
-	done chan error // nil for posted frames
-	// pooled: b came from writer.getBuf and nobody else keeps it; it goes
-	// back to the free list once written.
-	pooled bool
-}
-
-// outHandle is a handle transfer waiting for NODE_HANDLE_ACK.
-type outHandle struct {
-	frame  []byte
-	file   *os.File // our duplicate of the descriptor; closed when finished
-	tries  int      // retransmissions so far
-	onAck  func()   // run once after the ACK (e.g. close a moved socket)
-	result chan error
-}
-
-func (h *outHandle) finish(err error) {
-	h.file.Close()
-	if err == nil && h.onAck != nil {
-		h.onAck()
+// sendAck queues a NODE_HANDLE_ACK or NACK; it overtakes queued messages,
+// as in Node, and is written at once when the socket is free.
+func (c *Channel) sendAck(ok bool) {
+	b := c.w.nack
+	if ok {
+		b = c.w.ackFrame
 	}
-	h.result <- err
+	c.w.control(b)
 }
 
-// maxRetransmissions is Node's limit for NACKed sockets.
-const maxRetransmissions = 3
+// Buffered returns how many bytes of messages are waiting to be written:
+// queued by Post, PostInternal or PostHandle, by Send calls waiting in the
+// queue, or being written now. It is what Node's send() compares with
+// HighWaterMark to return false ("stop sending"); a producer that posts in
+// a loop can do the same and switch to Send, which waits, or pause. It is
+// safe to call from any goroutine.
+func (c *Channel) Buffered() int {
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	return c.w.q.buffered()
+}
 
-// writer orders frames on the socket. mu guards the state and is never held
-// during a write; the writing flag is the token that serializes writes.
+// HighWaterMark is Node's back-pressure threshold for IPC channels: its
+// send() returns false once this many bytes are waiting to be written
+// (lib/internal/child_process.js: writeQueueSize < 128 KiB), or when the
+// message is not the first one queued behind a handle awaiting its ACK.
+// Compare Buffered with it.
+const HighWaterMark = 128 << 10
+
+// writer writes frames to the socket in the order its queue (writeq.go)
+// decides. mu guards the state and is never held during a write; the
+// writing flag is the token that serializes writes: whoever holds it
+// writes, with writeOut, and nobody else touches the socket's write side.
 type writer struct {
-	c        *Channel
-	mu       sync.Mutex
-	cond     sync.Cond
-	writing  bool
-	inflight *outHandle // handle waiting for ACK/NACK
-	queue    []*outFrame
-	ctrl     [][]byte // ACK/NACK frames; they overtake the queue
-	kick     chan struct{}
-	err      error // set once the channel ends
+	c       *Channel
+	mu      sync.Mutex
+	cond    sync.Cond
+	writing bool
+	q       writeQueue
+	kick    chan struct{}
+	err     error // set once the channel ends
 
-	// Owned by the write token holder in flush.
-	batch []*outFrame
-	iov   [][]byte
+	ackFrame, nack []byte // encoded once
+
+	// Owned by the write token holder: the frames being written (cleared
+	// before the token is released) and the writev vector.
+	one [1]*writeReq
+	iov [][]byte
+	// Owned by the flush goroutine.
+	batch []*writeReq
 
 	freeMu sync.Mutex
 	free   [][]byte // written frame buffers for reuse
@@ -189,6 +195,9 @@ func (w *writer) init(c *Channel) {
 	w.c = c
 	w.cond.L = &w.mu
 	w.kick = make(chan struct{}, 1)
+	w.q.maxBytes = c.opts.MaxBufferedBytes
+	w.ackFrame, _ = c.codec.appendInternal(nil, []field{{"cmd", "NODE_HANDLE_ACK"}})
+	w.nack, _ = c.codec.appendInternal(nil, []field{{"cmd", "NODE_HANDLE_NACK"}})
 }
 
 func (w *writer) wake() {
@@ -209,136 +218,108 @@ func (w *writer) closedErr() error {
 	return nil
 }
 
-func (w *writer) send(ctx context.Context, f *outFrame) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// reject disposes of a request that will never be written: its buffer goes
+// back to the free list and its handle transfer, if any, finishes with err.
+func (w *writer) reject(r *writeReq, err error) {
+	if r.pooled {
+		w.putBuf(r.b)
 	}
-	w.mu.Lock()
-	if err := w.closedErr(); err != nil {
-		w.mu.Unlock()
-		return err
-	}
-	if !w.writing && w.inflight == nil && len(w.queue) == 0 && len(w.ctrl) == 0 {
-		// Fast path: nothing ahead of us; write in the caller's goroutine.
-		w.writing = true
-		w.mu.Unlock()
-		err := w.write(ctx, f)
-		if f.pooled {
-			w.putBuf(f.b)
-		}
-		w.mu.Lock()
-		w.writing = false
-		more := len(w.queue) > 0 || len(w.ctrl) > 0
-		w.cond.Broadcast()
-		w.mu.Unlock()
-		if more {
-			w.wake()
-		}
-		return err
-	}
-	f.done = make(chan error, 1)
-	w.queue = append(w.queue, f)
-	w.mu.Unlock()
-	w.wake()
-	select {
-	case err := <-f.done:
-		return err
-	case <-ctx.Done():
-		w.mu.Lock()
-		for i, q := range w.queue {
-			if q == f {
-				w.queue = append(w.queue[:i], w.queue[i+1:]...)
-				w.mu.Unlock()
-				return ctx.Err()
-			}
-		}
-		w.mu.Unlock()
-		return <-f.done // already being written
+	if r.h != nil {
+		r.h.finish(err)
 	}
 }
 
-func (w *writer) post(f *outFrame) error {
+// send writes r and returns once it is written, or fails. When nothing is
+// ahead of it, it writes in the caller's goroutine. When it returns an
+// error, r's handle transfer (if any) is finished with it.
+func (w *writer) send(ctx context.Context, r *writeReq) error {
+	if err := ctx.Err(); err != nil {
+		w.reject(r, err)
+		return err
+	}
 	w.mu.Lock()
 	if err := w.closedErr(); err != nil {
 		w.mu.Unlock()
+		w.reject(r, err)
 		return err
 	}
-	w.queue = append(w.queue, f)
+	if !w.writing && w.q.empty() {
+		// Fast path: nothing ahead of us; write in the caller's goroutine.
+		w.q.start(r)
+		w.one[0] = r
+		w.writing = true
+		w.mu.Unlock()
+		return w.writeOut(ctx, w.one[:], false)
+	}
+	r.done = make(chan error, 1)
+	w.q.push(r) // never refused: the caller waits, which bounds it
 	w.mu.Unlock()
+	w.wake()
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		w.mu.Lock()
+		removed := w.q.remove(r)
+		w.mu.Unlock()
+		if removed {
+			w.reject(r, ctx.Err())
+			return ctx.Err()
+		}
+		return <-r.done // already being written
+	}
+}
+
+// post queues r without waiting. A refused request is disposed of (a
+// handle transfer finished without running its callback). A socket-list
+// reply past its bound ends the channel.
+func (w *writer) post(r *writeReq) error {
+	w.mu.Lock()
+	err := w.closedErr()
+	if err == nil {
+		err = w.q.push(r)
+	}
+	w.mu.Unlock()
+	if err != nil {
+		if r.h != nil {
+			r.h.cb = nil // the caller gets err instead
+		}
+		w.reject(r, err)
+		if r.kind == reqReply && errors.Is(err, ErrQueueFull) {
+			w.c.fail(err)
+		}
+		return err
+	}
 	w.wake()
 	return nil
 }
 
-// maxPendingControl bounds the ACK/NACK frames waiting to be written. A
-// conforming peer has one NODE_HANDLE in flight at a time, so a handful at
-// most are ever pending; thousands mean the peer sends handle messages
-// without reading our answers, and the queue would grow with its input.
-const maxPendingControl = 1024
-
+// control queues an ACK/NACK frame (it overtakes queued messages) and,
+// when the socket is free, writes it at once from the calling goroutine
+// (the reader) without ever blocking: the peer's next handle waits for this
+// answer, so it should not wait for the flush goroutine to be scheduled.
+// Whatever the socket does not take now is left to the flush goroutine,
+// ahead of everything else. Past maxPendingControl unwritten answers the
+// channel ends with ErrQueueFull.
 func (w *writer) control(b []byte) {
-	w.mu.Lock()
-	n := len(w.ctrl)
-	if w.err == nil && n < maxPendingControl {
-		w.ctrl = append(w.ctrl, b)
-	}
-	failed := w.err == nil && n >= maxPendingControl
-	w.mu.Unlock()
-	if failed {
-		w.c.fail(fmt.Errorf("%w: %d handle acknowledgements unwritten: the peer does not read", ErrQueueFull, n))
-		return
-	}
-	w.wake()
-}
-
-// controlNow is control, but when nothing is being written or waiting it
-// writes b at once from the calling goroutine, without ever blocking: the
-// peer's next handle waits for this ACK, so it should not wait for the
-// flush goroutine to be scheduled. Whatever the socket does not take now is
-// left to the flush goroutine, ahead of everything else.
-func (w *writer) controlNow(b []byte) {
 	w.mu.Lock()
 	if w.err != nil {
 		w.mu.Unlock()
 		return
 	}
-	if w.writing || len(w.ctrl) > 0 {
+	if err := w.q.push(&writeReq{b: b, kind: reqControl}); err != nil {
 		w.mu.Unlock()
-		w.control(b) // queue it, within the bound
+		w.c.fail(err)
 		return
 	}
+	if w.writing {
+		w.mu.Unlock()
+		return // the token holder wakes the flush goroutine when done
+	}
+	batch := w.q.next(w.one[:0], 1, 0) // the oldest control frame
 	w.writing = true
 	w.mu.Unlock()
-	n := w.c.tryWrite(b)
-	w.mu.Lock()
-	w.writing = false
-	if n < len(b) {
-		w.ctrl = append([][]byte{b[n:]}, w.ctrl...)
-	}
-	more := len(w.ctrl) > 0 || len(w.queue) > 0
-	w.cond.Broadcast()
-	w.mu.Unlock()
-	if more {
-		w.wake()
-	}
-}
-
-// tryWrite writes what the socket takes of b without waiting and returns
-// how much that was. Errors are left for the next ordinary write to find.
-func (c *Channel) tryWrite(b []byte) int {
-	var n int
-	var werr error
-	err := c.rc.Write(func(fd uintptr) bool {
-		for {
-			n, werr = unix.Write(int(fd), b)
-			if werr != unix.EINTR {
-				return true
-			}
-		}
-	})
-	if err != nil || werr != nil || n < 0 {
-		return 0
-	}
-	return n
+	w.writeOut(context.Background(), batch, true)
 }
 
 // flushLoop writes queued frames whenever the write token is free.
@@ -361,79 +342,131 @@ const (
 	maxBatchBytes  = 1 << 20
 )
 
+// flush writes what the queue lets out until it lets nothing out or
+// somebody else holds the token (who then wakes us when done).
 func (w *writer) flush() {
 	w.mu.Lock()
-	if w.writing {
-		w.mu.Unlock()
-		return // the current writer wakes us when done
-	}
-	for w.err == nil {
-		// Take the frames that can go out now, in order: control frames
-		// first (they overtake the queue), then queued frames until a
-		// handle frame. A handle frame goes alone, so that its descriptor
-		// rides with its own first byte.
-		batch := w.batch[:0]
-		size := 0
-		for len(w.ctrl) > 0 && len(batch) < maxBatchFrames {
-			batch = append(batch, &outFrame{b: w.ctrl[0]})
-			size += len(w.ctrl[0])
-			w.ctrl = w.ctrl[1:]
-		}
-		for w.inflight == nil && len(w.queue) > 0 && len(batch) < maxBatchFrames && size < maxBatchBytes {
-			f := w.queue[0]
-			if f.h != nil && len(batch) > 0 {
-				break
-			}
-			w.queue[0] = nil
-			w.queue = w.queue[1:]
-			batch = append(batch, f)
-			size += len(f.b)
-			if f.h != nil {
-				break
-			}
-		}
+	for w.err == nil && !w.writing {
+		batch := w.q.next(w.batch[:0], maxBatchFrames, maxBatchBytes)
 		if len(batch) == 0 {
 			break
 		}
+		w.batch = batch
 		w.writing = true
 		w.mu.Unlock()
-		var err error
-		if len(batch) == 1 {
-			err = w.write(context.Background(), batch[0])
-		} else {
-			err = w.writeBatch(batch)
-		}
+		w.writeOut(context.Background(), batch, false)
 		w.mu.Lock()
-		w.writing = false
-		for i, f := range batch {
-			if f.pooled {
-				w.putBuf(f.b)
-			}
-			if f.done != nil {
-				f.done <- err
-			}
-			batch[i] = nil
-		}
-		w.batch = batch[:0]
 	}
-	w.cond.Broadcast()
 	w.mu.Unlock()
 }
 
-// writeBatch writes frames without handles with as few system calls as
-// possible. Like write, a failure ends the channel. The caller holds the
-// write token.
-func (w *writer) writeBatch(fs []*outFrame) error {
-	iov := w.iov[:0]
-	for _, f := range fs {
-		iov = append(iov, f.b)
+// writeOut is the one write routine. The caller holds the write token
+// (w.writing, set under mu) for batch, which it took from the queue or, on the fast path,
+// wrote past the empty queue. writeOut writes the frames, maps a failure
+// to the channel's state, and then, under mu: releases the token, puts an
+// unwritten control remainder back (try), completes every request, and
+// wakes Close and the flush goroutine. A handle frame that could not be
+// written finishes its transfer.
+//
+// With try it writes what the socket takes without waiting (batch is one
+// control frame) and leaves the rest, and any error, to the next write.
+func (w *writer) writeOut(ctx context.Context, batch []*writeReq, try bool) error {
+	var n int
+	var err error
+	if try {
+		n = w.c.t.tryWrite(batch[0].b)
+	} else {
+		n, err = w.io(ctx, batch)
+		if err != nil {
+			err = w.writeFailed(ctx, n, err)
+		}
 	}
-	bufs := net.Buffers(iov)
-	_, err := bufs.WriteTo(w.c.conn) // writev; consumes bufs, not iov
-	clear(iov)
-	w.iov = iov[:0]
-	if err == nil {
-		return nil
+	var failed *outHandle
+	w.mu.Lock()
+	w.writing = false
+	w.q.finished()
+	if try && n < len(batch[0].b) {
+		r := batch[0]
+		r.b = r.b[n:]
+		if w.err == nil {
+			w.q.pushFrontControl(r)
+		}
+	}
+	for i, r := range batch {
+		if err != nil && r.h != nil {
+			w.q.unsent(r)
+			failed = r.h
+		}
+		if r.pooled {
+			w.putBuf(r.b)
+		}
+		if r.done != nil {
+			r.done <- err
+		}
+		batch[i] = nil
+	}
+	more := w.err == nil && w.q.ready()
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	if failed != nil {
+		failed.finish(err)
+	}
+	if more {
+		w.wake()
+	}
+	return err
+}
+
+// io writes batch: a lone frame with one write (a handle frame with
+// sendmsg, its descriptor riding on the first byte), several with one
+// writev. It returns how many bytes were written. If ctx ends during the
+// write, the write is interrupted.
+func (w *writer) io(ctx context.Context, batch []*writeReq) (int, error) {
+	c := w.c
+	var stop func() bool
+	var fired chan struct{}
+	if ctx.Done() != nil {
+		fired = make(chan struct{})
+		stop = context.AfterFunc(ctx, func() {
+			c.t.interruptWrite()
+			close(fired)
+		})
+	}
+	var n int
+	var err error
+	switch {
+	case len(batch) > 1:
+		iov := w.iov[:0]
+		for _, r := range batch {
+			iov = append(iov, r.b)
+		}
+		err = c.t.writev(iov) // changes the elements of iov
+		if err != nil {
+			n = -1 // unknown: treat as partly written
+		}
+		clear(iov)
+		w.iov = iov[:0]
+	case batch[0].h != nil:
+		n, err = c.t.writeHandle(batch[0].b, batch[0].h.tx)
+	default:
+		n, err = c.t.write(batch[0].b)
+	}
+	if stop != nil && !stop() {
+		<-fired
+		c.t.resumeWrite()
+		if err != nil {
+			err = fmt.Errorf("nodeipc: send: %w", ctx.Err())
+		}
+	}
+	return n, err
+}
+
+// writeFailed maps a failed write of n bytes to the error its senders get,
+// and ends the channel unless nothing was written because ctx ended (the
+// stream is then still framed) or the channel already ended.
+func (w *writer) writeFailed(ctx context.Context, n int, err error) error {
+	if n == 0 && ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if errors.Is(err, net.ErrClosed) {
 		w.mu.Lock()
@@ -448,95 +481,27 @@ func (w *writer) writeBatch(fs []*outFrame) error {
 	return err
 }
 
-var aLongTimeAgo = time.Unix(1, 0)
-
-// write writes one frame while holding the write token. A handle frame
-// becomes the in-flight handle. A write that fails after putting part of the
-// frame on the wire ends the channel.
-func (w *writer) write(ctx context.Context, f *outFrame) error {
-	c := w.c
-	var file *os.File
-	if f.h != nil {
-		file = f.h.file
-		// Become in flight before the bytes leave, so that an ACK racing
-		// the end of the write finds us.
-		w.mu.Lock()
-		w.inflight = f.h
-		w.mu.Unlock()
-	}
-	var stop func() bool
-	var fired chan struct{}
-	if ctx.Done() != nil {
-		fired = make(chan struct{})
-		stop = context.AfterFunc(ctx, func() {
-			c.conn.SetWriteDeadline(aLongTimeAgo)
-			close(fired)
-		})
-	}
-	n, err := c.writeFrame(f.b, file)
-	if stop != nil && !stop() {
-		<-fired
-		c.conn.SetWriteDeadline(time.Time{})
-		if err != nil {
-			err = fmt.Errorf("nodeipc: send: %w", ctx.Err())
-		}
-	}
-	if err == nil {
-		return nil
-	}
-	if f.h != nil {
-		w.mu.Lock()
-		if w.inflight == f.h {
-			w.inflight = nil
-		}
-		w.mu.Unlock()
-	}
-	if n == 0 && ctx.Err() != nil {
-		return ctx.Err() // nothing written: the channel is intact
-	}
-	if errors.Is(err, net.ErrClosed) {
-		w.mu.Lock()
-		cerr := w.closedErr()
-		w.mu.Unlock()
-		if cerr != nil {
-			return cerr
-		}
-	}
-	err = fmt.Errorf("%w: write: %w", ErrDisconnected, err)
-	c.fail(err)
-	return err
-}
-
 // ack records the peer's answer to the in-flight handle.
 func (w *writer) ack(ok bool) error {
 	w.mu.Lock()
-	h := w.inflight
-	if h == nil {
-		w.mu.Unlock()
-		return ErrUnsolicitedAck
-	}
-	w.inflight = nil
-	var done error
-	finished := true
-	if !ok {
-		if h.tries < maxRetransmissions && w.err == nil {
-			h.tries++
-			w.queue = append([]*outFrame{{b: h.frame, h: h}}, w.queue...)
-			finished = false
-		} else {
-			done = ErrHandleNotReceived
-		}
-	}
+	h, result, err := w.q.ack(ok, w.err == nil)
+	more := w.q.ready()
 	w.cond.Broadcast()
 	w.mu.Unlock()
-	if finished {
-		h.finish(done)
+	if err != nil {
+		return err
 	}
-	w.wake()
+	if h != nil {
+		h.finish(result)
+	}
+	if more {
+		w.wake()
+	}
 	return nil
 }
 
 // abort fails everything queued with err; later writes fail with it too.
+// Frames being written complete when their write returns.
 func (w *writer) abort(err error) {
 	w.mu.Lock()
 	if w.err != nil {
@@ -544,16 +509,13 @@ func (w *writer) abort(err error) {
 		return
 	}
 	w.err = err
-	queue, inflight := w.queue, w.inflight
-	w.queue, w.inflight, w.ctrl = nil, nil, nil
+	reqs, inflight := w.q.clear()
 	w.cond.Broadcast()
 	w.mu.Unlock()
-	for _, f := range queue {
-		if f.h != nil && f.h != inflight {
-			f.h.finish(err)
-		}
-		if f.done != nil {
-			f.done <- err
+	for _, r := range reqs {
+		w.reject(r, err)
+		if r.done != nil {
+			r.done <- err
 		}
 	}
 	if inflight != nil {
@@ -561,8 +523,8 @@ func (w *writer) abort(err error) {
 	}
 }
 
-// drain waits until nothing is queued or in flight, the channel fails, or
-// timeout passes. It reports how many messages were left behind.
+// drain waits until nothing is queued, being written or in flight, the
+// channel fails, or timeout passes. It reports what was left behind.
 func (w *writer) drain(timeout time.Duration) error {
 	timedOut := false
 	t := time.AfterFunc(timeout, func() {
@@ -574,21 +536,21 @@ func (w *writer) drain(timeout time.Duration) error {
 	defer t.Stop()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for w.err == nil && !timedOut && (w.writing || w.inflight != nil || len(w.queue) > 0 || len(w.ctrl) > 0) {
+	for w.err == nil && !timedOut && (w.writing || !w.q.empty()) {
 		w.wake()
 		w.cond.Wait()
 	}
-	if w.err != nil || (!timedOut) {
+	if w.err != nil || !timedOut {
 		return nil
 	}
-	n := len(w.queue)
-	if w.inflight != nil {
-		n++
-	}
+	n, bytes := w.q.queued()
 	if n == 0 {
 		return nil
 	}
-	return fmt.Errorf("nodeipc: close: %d queued messages not written: the peer did not acknowledge a handle within %v", n, timeout)
+	if w.q.inflight != nil {
+		return fmt.Errorf("nodeipc: close: %d queued messages not written: the peer did not acknowledge a handle within %v", n, timeout)
+	}
+	return fmt.Errorf("nodeipc: close: %d messages (%d bytes) not written: the peer did not read them within %v", n, bytes, timeout)
 }
 
 // SendRaw sends a message that is already encoded in the channel's
@@ -603,5 +565,5 @@ func (c *Channel) SendRaw(ctx context.Context, p []byte) error {
 		c.w.putBuf(b)
 		return err
 	}
-	return c.w.send(ctx, &outFrame{b: b, pooled: true})
+	return c.w.send(ctx, &writeReq{b: b, pooled: true})
 }

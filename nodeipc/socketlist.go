@@ -58,7 +58,7 @@ func (s *socketLists) track(c *Channel, key string, conn net.Conn) *TrackedConn 
 		}
 		s.mu.Unlock()
 		if reply {
-			c.postInternal(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
+			c.postReply(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
 		}
 	}}
 }
@@ -75,7 +75,7 @@ func (s *socketLists) handle(c *Channel, cmd, key string, count int) {
 		}
 		s.mu.Unlock()
 		if l != nil { // Node does not answer for an unknown key
-			c.postInternal(field{"cmd", "NODE_SOCKET_COUNT"}, field{"key", key}, field{"count", n})
+			c.postReply(field{"cmd", "NODE_SOCKET_COUNT"}, field{"key", key}, field{"count", n})
 		}
 	case "NODE_SOCKET_NOTIFY_CLOSE":
 		s.mu.Lock()
@@ -86,7 +86,7 @@ func (s *socketLists) handle(c *Channel, cmd, key string, count int) {
 		}
 		s.mu.Unlock()
 		if reply {
-			c.postInternal(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
+			c.postReply(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
 		}
 	case "NODE_SOCKET_COUNT":
 		s.answer(s.counts, key, countReply{n: count})

@@ -73,7 +73,7 @@ type Primary struct {
 	handles  map[string]primaryHandle
 	children map[int]*Child
 	closed   bool
-	wg       sync.WaitGroup // accept loops, outboxes, channel watchers
+	wg       sync.WaitGroup // accept loops, channel watchers
 }
 
 // NewPrimary returns a Primary. It starts nothing.
@@ -138,8 +138,8 @@ func (p *Primary) Fork(ctx context.Context, cmd *exec.Cmd) (*Child, error) {
 		online:    make(chan struct{}),
 		listening: make(chan struct{}),
 		done:      make(chan struct{}),
+		started:   make(chan struct{}),
 	}
-	c.out.init()
 	o := p.chOpts
 	o.OnInternalMessage = c.onInternal
 	ch, err := nodeipc.Start(cmd, &o)
@@ -147,11 +147,12 @@ func (p *Primary) Fork(ctx context.Context, cmd *exec.Cmd) (*Child, error) {
 		return nil, err
 	}
 	c.ch = ch
+	c.out.ch = ch
+	close(c.started)
 	p.mu.Lock()
 	p.children[id] = c
-	p.wg.Add(2)
+	p.wg.Add(1)
 	p.mu.Unlock()
-	go c.out.run(ch, &p.wg)
 	go c.watch()
 	return c, nil
 }
@@ -223,6 +224,7 @@ type Child struct {
 	onlineOnce    sync.Once
 	listeningOnce sync.Once
 
+	started  chan struct{} // closed once ch and out are set
 	done     chan struct{} // channel ended and the worker was removed
 	waitOnce sync.Once
 	waitErr  error
@@ -336,6 +338,7 @@ func (c *Child) watch() {
 
 // onInternal runs on the worker channel's read goroutine.
 func (c *Child) onInternal(m *nodeipc.Message) {
+	<-c.started // the reader may start before Start returns
 	in, ok := decode(m)
 	if !ok {
 		closeHandle(m.Handle())
@@ -399,75 +402,35 @@ func (p *Primary) removeWorkerHandles(c *Child) {
 type outItem struct {
 	kv    []any
 	v     any
-	h     any
+	h     any         // a nodeipc.Handle
 	onErr func(error) // handle not delivered
 }
 
-// outbox writes a worker's messages in order from one goroutine, so that a
-// message with a handle (which waits for its ACK) never blocks the read
-// goroutine and nothing overtakes it.
+// outbox sends a worker's messages without waiting. The channel keeps them
+// in order (a message posted after a handle waits until the handle's ACK),
+// so nothing blocks the read goroutine. Errors come back on goroutines of
+// their own: push runs with Primary.mu held, and onErr takes it.
 type outbox struct {
-	mu    sync.Mutex
-	q     []outItem
-	kick  chan struct{}
-	ended bool
+	ch *nodeipc.Channel
 }
-
-func (o *outbox) init() { o.kick = make(chan struct{}, 1) }
 
 func (o *outbox) push(it outItem) {
-	o.mu.Lock()
-	if o.ended {
-		o.mu.Unlock()
-		if it.onErr != nil {
-			go it.onErr(net.ErrClosed)
-		}
+	if it.h == nil {
+		o.ch.PostInternal(cmdCluster, it.kv...)
 		return
 	}
-	o.q = append(o.q, it)
-	o.mu.Unlock()
-	select {
-	case o.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (o *outbox) run(ch *nodeipc.Channel, wg *sync.WaitGroup) {
-	defer wg.Done()
-	for {
-		select {
-		case <-o.kick:
-		case <-ch.Done():
-			o.mu.Lock()
-			o.ended = true
-			q := o.q
-			o.q = nil
-			o.mu.Unlock()
-			for _, it := range q {
-				if it.onErr != nil {
-					it.onErr(net.ErrClosed)
-				}
-			}
-			return
-		}
-		for {
-			o.mu.Lock()
-			if len(o.q) == 0 {
-				o.mu.Unlock()
-				break
-			}
-			it := o.q[0]
-			o.q[0] = outItem{}
-			o.q = o.q[1:]
-			o.mu.Unlock()
-			if it.h == nil {
-				ch.PostInternal(cmdCluster, it.kv...)
-				continue
-			}
-			err := ch.SendHandle(context.Background(), it.v, it.h, &nodeipc.SendHandleOptions{Native: true})
+	h, ok := it.h.(nodeipc.Handle)
+	var err error
+	if !ok {
+		err = fmt.Errorf("%w: %T", nodeipc.ErrBadHandle, it.h)
+	} else {
+		err = o.ch.PostHandle(it.v, h, &nodeipc.SendHandleOptions{Native: true}, func(err error) {
 			if err != nil && it.onErr != nil {
 				it.onErr(err)
 			}
-		}
+		})
+	}
+	if err != nil && it.onErr != nil {
+		go it.onErr(err)
 	}
 }

@@ -81,7 +81,7 @@ func ExamplePeer_SendHandle() {
 		read <- string(b)
 	}()
 	conn, _ := ln.Accept()
-	peer.SendHandle(ctx, "socket", conn, nil) // moved: closed here once acknowledged
+	peer.SendHandle(ctx, "socket", conn.(*net.TCPConn), nil) // moved: closed here once acknowledged
 
 	m, _ := worker.Recv(ctx)
 	fmt.Println("message:", m, "type:", m.HandleType())
