@@ -70,44 +70,42 @@ func winPath(p string) string {
 }
 
 var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
+	buildMu  sync.Mutex
+	buildDir string
+	built    = map[string]error{}
 )
 
-// goExe returns the windows/amd64 build of cmd/go-child or of a test helper
-// command under internal/winecompat/testdata (name "go-child" or a directory
-// name there). All are built once per test binary.
+// goExe returns the windows/amd64 build of cmd/go-child (name "go-child") or
+// of a test helper command in internal/winecompat/testdata/<name>. Each is
+// built once per test binary.
 func goExe(t *testing.T, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "nodeipc-winbuild")
-		if buildErr != nil {
-			return
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "nodeipc-winbuild")
+		if err != nil {
+			t.Fatal(err)
 		}
-		root := nodetest.Root(t)
-		pkgs := map[string]string{"go-child": "./cmd/go-child"}
-		helpers, _ := filepath.Glob(filepath.Join(root, "internal", "winecompat", "testdata", "*", "main.go"))
-		for _, h := range helpers {
-			d := filepath.Dir(h)
-			pkgs[filepath.Base(d)] = "./" + strings.TrimPrefix(d, root+"/")
-		}
-		for n, p := range pkgs {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, n+".exe"), p)
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("building %s for windows: %v\n%s", p, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+		buildDir = d
 	}
 	exe := filepath.Join(buildDir, name+".exe")
-	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("no windows build of %s: %v", name, err)
+	err, ok := built[name]
+	if !ok {
+		pkg := "./internal/winecompat/testdata/" + name
+		if name == "go-child" {
+			pkg = "./cmd/go-child"
+		}
+		cmd := exec.Command("go", "build", "-o", exe, pkg)
+		cmd.Dir = nodetest.Root(t)
+		cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+		if out, berr := cmd.CombinedOutput(); berr != nil {
+			err = fmt.Errorf("building %s for windows/amd64: %v\n%s", pkg, berr, out)
+		}
+		built[name] = err
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	return exe
 }

@@ -17,3 +17,18 @@ func TestNodeForksNode(t *testing.T) {
 		})
 	}
 }
+
+// TestPipeEcho runs the Linux suite's echo parent (the JSON and advanced
+// value tables, 20,000 messages in order, a 16 MiB message both ways,
+// disconnect) on Windows Node against pipe-echo, which echoes the frame data
+// through winpipe's handle lookup, overlapped pipe and framing.
+func TestPipeEcho(t *testing.T) {
+	exe := goExe(t, "pipe-echo")
+	for _, n := range winNodes(t) {
+		for _, mode := range []string{"json", "advanced"} {
+			t.Run(n.Name+"/"+mode, func(t *testing.T) {
+				t.Log(n.run(t, 3*time.Minute, script(t, "node", "parent-echo.js"), exe, "--serialization="+mode, "echo"))
+			})
+		}
+	}
+}
