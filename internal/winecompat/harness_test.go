@@ -90,6 +90,9 @@ func goExe(t *testing.T, name string) string {
 		buildDir = d
 	}
 	exe := filepath.Join(buildDir, name+".exe")
+	if name == "go-child" && os.Getenv("NODEIPC_WIN_GOCHILD") != "" {
+		return os.Getenv("NODEIPC_WIN_GOCHILD") // a prebuilt go-child.exe
+	}
 	err, ok := built[name]
 	if !ok {
 		pkg := "./internal/winecompat/testdata/" + name

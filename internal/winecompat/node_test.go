@@ -32,3 +32,17 @@ func TestPipeEcho(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeForksGoChild: Windows Node forks cmd/go-child in echo mode; the
+// echo parent checks the value tables, 20,000 messages in order and a
+// message above 64 KiB, and disconnects.
+func TestNodeForksGoChild(t *testing.T) {
+	exe := goExe(t, "go-child")
+	for _, n := range winNodes(t) {
+		for _, mode := range []string{"json", "advanced"} {
+			t.Run(n.Name+"/"+mode, func(t *testing.T) {
+				t.Log(n.run(t, 3*time.Minute, script(t, "node", "parent-echo.js"), exe, "--serialization="+mode, "--skip=big", "echo"))
+			})
+		}
+	}
+}
