@@ -46,3 +46,18 @@ func TestNodeForksGoChild(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeSendsHandles: Windows Node passes a net.Server (its own listener
+// closed after the hand-off) and pauseOnConnect net.Sockets to cmd/go-child
+// serve, including Node's priority example with two Go children; the
+// scenarios are the Linux suite's (testdata/node/handles-parent.js).
+func TestNodeSendsHandles(t *testing.T) {
+	exe := goExe(t, "go-child")
+	for _, n := range winNodes(t) {
+		for _, sc := range []string{"server", "socket-tcp", "priority", "socket-closed"} {
+			t.Run(n.Name+"/"+sc, func(t *testing.T) {
+				t.Log(n.run(t, 3*time.Minute, script(t, "node", "handles-parent.js"), sc, exe, "-"))
+			})
+		}
+	}
+}

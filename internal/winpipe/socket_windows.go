@@ -4,11 +4,9 @@ package winpipe
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -117,67 +115,6 @@ func tcpAddr(sa windows.Sockaddr) net.Addr {
 	}
 	return &net.TCPAddr{}
 }
-
-// Conn is a connected TCP socket received from the peer, as a net.Conn. Its
-// I/O goes through the runtime's completion port: Read and Write park the
-// goroutine, deadlines and Close interrupt them. Close closes the socket.
-// Safe for concurrent use as a net.Conn is.
-type Conn struct {
-	f            *os.File
-	s            windows.Handle
-	laddr, raddr net.Addr
-}
-
-// NewConn wraps a connected stream socket; it owns s from then on (on error
-// s is closed).
-func NewConn(s windows.Handle) (*Conn, error) {
-	// An imported or accepted socket may be non-blocking (libuv sets
-	// FIONBIO) or tied to an event (WSAEventSelect on the listener):
-	// overlapped I/O wants neither.
-	procWSAEventSelect.Call(uintptr(s), 0, 0)
-	if err := setBlocking(s, true); err != nil {
-		windows.Closesocket(s)
-		return nil, err
-	}
-	c := &Conn{s: s}
-	if sa, err := windows.Getsockname(s); err == nil {
-		c.laddr = tcpAddr(sa)
-	}
-	if sa, err := windows.Getpeername(s); err == nil {
-		c.raddr = tcpAddr(sa)
-	}
-	c.f = os.NewFile(uintptr(s), "nodeipc-socket")
-	if err := c.f.SetDeadline(time.Time{}); err != nil {
-		c.f.Close()
-		return nil, fmt.Errorf("socket is not overlapped: %w", err)
-	}
-	return c, nil
-}
-
-func (c *Conn) Read(b []byte) (int, error)         { return c.f.Read(b) }
-func (c *Conn) Write(b []byte) (int, error)        { return c.f.Write(b) }
-func (c *Conn) Close() error                       { return c.f.Close() }
-func (c *Conn) LocalAddr() net.Addr                { return c.laddr }
-func (c *Conn) RemoteAddr() net.Addr               { return c.raddr }
-func (c *Conn) SetDeadline(t time.Time) error      { return c.f.SetDeadline(t) }
-func (c *Conn) SetReadDeadline(t time.Time) error  { return c.f.SetReadDeadline(t) }
-func (c *Conn) SetWriteDeadline(t time.Time) error { return c.f.SetWriteDeadline(t) }
-
-// CloseWrite shuts down the sending side (the peer reads EOF).
-func (c *Conn) CloseWrite() error {
-	sc, err := c.f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := sc.Control(func(fd uintptr) { serr = windows.Shutdown(windows.Handle(fd), windows.SHUT_WR) }); err != nil {
-		return err
-	}
-	return os.NewSyscallError("shutdown", serr)
-}
-
-// SyscallConn gives access to the socket (for SendHandle and options).
-func (c *Conn) SyscallConn() (syscall.RawConn, error) { return c.f.SyscallConn() }
 
 // Listener is a listening TCP socket received from the peer, as a
 // net.Listener. Accept waits on a Winsock event together with Close's and
