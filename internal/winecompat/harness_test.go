@@ -90,8 +90,8 @@ func goExe(t *testing.T, name string) string {
 		buildDir = d
 	}
 	exe := filepath.Join(buildDir, name+".exe")
-	if name == "go-child" && os.Getenv("NODEIPC_WIN_GOCHILD") != "" {
-		return os.Getenv("NODEIPC_WIN_GOCHILD") // a prebuilt go-child.exe
+	if v := os.Getenv("NODEIPC_WIN_PREBUILT_" + strings.ReplaceAll(name, "-", "_")); v != "" {
+		return v // a prebuilt .exe, for working on the suite
 	}
 	err, ok := built[name]
 	if !ok {
@@ -127,6 +127,10 @@ func (n winNode) run(t *testing.T, timeout time.Duration, script string, args ..
 }
 
 func (n winNode) exec(timeout time.Duration, script string, args ...string) (string, error) {
+	return n.execEnv(timeout, nil, script, args...)
+}
+
+func (n winNode) execEnv(timeout time.Duration, env []string, script string, args ...string) (string, error) {
 	f, err := os.CreateTemp("", "nodeipc-wine-out")
 	if err != nil {
 		return "", err
@@ -144,7 +148,7 @@ func (n winNode) exec(timeout time.Duration, script string, args ...string) (str
 	}
 	cmd := exec.Command(os.Getenv("WINE"), argv...)
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
