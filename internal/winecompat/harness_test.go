@@ -131,13 +131,7 @@ func (n winNode) exec(timeout time.Duration, script string, args ...string) (str
 }
 
 func (n winNode) execEnv(timeout time.Duration, env []string, script string, args ...string) (string, error) {
-	f, err := os.CreateTemp("", "nodeipc-wine-out")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	argv := []string{n.Exe, winPath(script)}
+	argv := []string{winPath(script)}
 	for _, a := range args {
 		if strings.HasPrefix(a, "/") {
 			if _, err := os.Stat(a); err == nil {
@@ -146,7 +140,23 @@ func (n winNode) execEnv(timeout time.Duration, env []string, script string, arg
 		}
 		argv = append(argv, a)
 	}
-	cmd := exec.Command(os.Getenv("WINE"), argv...)
+	return runWineEnv(timeout, env, n.Exe, argv...)
+}
+
+// runWine runs a Windows program under wine, its stdio on a file, and
+// returns what it printed.
+func runWine(timeout time.Duration, exe string, args ...string) (string, error) {
+	return runWineEnv(timeout, nil, exe, args...)
+}
+
+func runWineEnv(timeout time.Duration, env []string, exe string, args ...string) (string, error) {
+	f, err := os.CreateTemp("", "nodeipc-wine-out")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd := exec.Command(os.Getenv("WINE"), append([]string{exe}, args...)...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {

@@ -3,8 +3,13 @@
 package winecompat
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/nodeipc/nodeipc-go/internal/nodetest"
 )
 
 // TestNodeForksNode proves the set-up with Node alone: a Windows Node parent
@@ -84,4 +89,24 @@ func TestGoHelper(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWinpipeUnderWine runs internal/winpipe's own tests as a Windows
+// program: framing over a real overlapped named pipe, EOF, deadlines and
+// Close unblocking pipe reads, a non-pipe HANDLE refused, and a socket
+// duplicated and imported through WSAPROTOCOL_INFOW served by the Listener
+// and Conn wrappers (deadlines, Close unblocking Accept and Read).
+func TestWinpipeUnderWine(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "winpipe.test.exe")
+	cmd := exec.Command("go", "test", "-c", "-o", exe, "./internal/winpipe")
+	cmd.Dir = nodetest.Root(t)
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the winpipe tests for windows: %v\n%s", err, out)
+	}
+	out, err := runWine(2*time.Minute, exe, "-test.v", "-test.count=1")
+	if err != nil {
+		t.Fatalf("winpipe tests under wine: %v\n%s", err, out)
+	}
+	t.Log(out)
 }
