@@ -7,6 +7,10 @@
 //	         *net.TCPConn, read Node's answer on the other end of that
 //	         connection, report it, then close the channel (Node sees the
 //	         disconnect).
+//	malformed
+//	         run directly (no Node): start this program as a child with a
+//	         channel of its own and write it bad libuv frames (see
+//	         malformed.go).
 //	count    close every socket received; answer {"handles":N,"slot":S} (this
 //	         process's handle count, and the handle-table slot a new handle
 //	         gets) to {"count":true}.
@@ -32,6 +36,12 @@ func run() int {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "go-helper: mode?")
 		return 2
+	}
+	switch os.Args[1] {
+	case "malformed":
+		return malformedParent()
+	case "malformed-child":
+		return malformedChild()
 	}
 	ch, err := nodeipc.FromEnv(nil)
 	if err != nil {
