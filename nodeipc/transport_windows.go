@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"sync"
 	"time"
 
@@ -77,10 +76,6 @@ func closeChannelFD(fd int) {
 	if t, err := windows.GetFileType(h); err == nil && t == windows.FILE_TYPE_PIPE {
 		windows.CloseHandle(h)
 	}
-}
-
-func startTransport(*exec.Cmd, func(int) []string) (*transport, error) {
-	return nil, fmt.Errorf("nodeipc: Start on Windows (a named pipe and CreateProcess with the C runtime block) is not implemented: %w", errors.ErrUnsupported)
 }
 
 // setup: the frame data is streamed into the caller's buffer, so the codecs

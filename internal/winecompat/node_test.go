@@ -110,3 +110,33 @@ func TestWinpipeUnderWine(t *testing.T) {
 	}
 	t.Log(out)
 }
+
+// TestMalformedFrames: a Go parent (go-helper malformed, with a pipe and C
+// runtime block of its own) writes a good message and then a bad libuv
+// frame to a Go child: unknown flags, reserved2, data without the data flag,
+// the connection flag without a transfer, a message past MaxMessageSize, EOF
+// inside a frame, a transfer block that is no socket. The message before is
+// received; then the channel ends with the typed error (or, for the bad
+// transfer block, the handle message fails alone and the channel goes on).
+func TestMalformedFrames(t *testing.T) {
+	out, err := runWine(3*time.Minute, goExe(t, "go-helper"), "malformed")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Log(out)
+}
+
+// TestGoStartsNode: Go as the parent on Windows, nodeipc.Start forking the
+// Windows node.exe, one message each way in each serialization.
+func TestGoStartsNode(t *testing.T) {
+	helper := goExe(t, "go-helper")
+	for _, n := range winNodes(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			out, err := runWine(2*time.Minute, helper, "start", winPath(n.Exe), winPath(script(t, "win", "child-echo.js")))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			t.Log(out)
+		})
+	}
+}

@@ -11,6 +11,8 @@
 //	         run directly (no Node): start this program as a child with a
 //	         channel of its own and write it bad libuv frames (see
 //	         malformed.go).
+//	start NODE SCRIPT
+//	         run directly: Go as the parent (nodeipc.Start) of a Node child.
 //	count    close every socket received; answer {"handles":N,"slot":S} (this
 //	         process's handle count, and the handle-table slot a new handle
 //	         gets) to {"count":true}.
@@ -42,6 +44,12 @@ func run() int {
 		return malformedParent()
 	case "malformed-child":
 		return malformedChild()
+	case "start":
+		if err := startNode(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "go-helper:", err)
+			return 1
+		}
+		return 0
 	}
 	ch, err := nodeipc.FromEnv(nil)
 	if err != nil {

@@ -42,6 +42,7 @@ func malformedChild() int {
 		m, err := ch.Recv(ctx)
 		if err == nil {
 			r.Msgs = append(r.Msgs, string(m.Raw()))
+			ch.Post(map[string]any{"got": len(r.Msgs)}) // tells the parent it may close
 			continue
 		}
 		// A terminal error ends the channel at once; a per-message error
@@ -96,6 +97,10 @@ func malformedParent() int {
 		name  string
 		bad   []byte
 		check func(r report) error
+		// closeAfter: close the parent's end once the child said it has
+		// that many messages (the cases that end with EOF); 0: the child
+		// ends the channel itself.
+		closeAfter int
 	}{
 		{"unknown-flag", hdr(0x09, 0, 1, 0), wantMalformed},
 		{"reserved2", append(hdr(1, 0, 2, 7), "{}"...), wantMalformed},
@@ -112,7 +117,7 @@ func malformedParent() int {
 				return fmt.Errorf("want ErrDisconnected: %+v", r)
 			}
 			return nil
-		}},
+		}, 1},
 		// A transfer block that is not a socket of ours: the NODE_HANDLE
 		// message finds no handle (a NACK, a per-message error), and the
 		// channel goes on.
@@ -121,12 +126,12 @@ func malformedParent() int {
 				return fmt.Errorf("want the next message and a clean disconnect: %+v", r)
 			}
 			return nil
-		}},
+		}, 2},
 	}
 	self, _ := os.Executable()
 	failed := 0
 	for _, c := range cases {
-		r, err := runMalformed(self, c.bad)
+		r, err := runMalformed(self, c.bad, c.closeAfter)
 		if err == nil {
 			if len(r.Msgs) == 0 || r.Msgs[0] != `{"a":1}` {
 				err = fmt.Errorf("the message before the bad frame was lost: %+v", r)
@@ -158,7 +163,7 @@ func wantMalformed(r report) error {
 	return nil
 }
 
-func runMalformed(self string, bad []byte) (report, error) {
+func runMalformed(self string, bad []byte, closeAfter int) (report, error) {
 	var r report
 	p, child, err := winpipe.ChildPipe()
 	if err != nil {
@@ -185,17 +190,32 @@ func runMalformed(self string, bad []byte) (report, error) {
 		return r, err
 	}
 	// The child ends the channel on a bad frame; otherwise (the cases that
-	// end with EOF) closing this end does.
+	// end with EOF) closing this end does, once the child has the messages.
+	got := make(chan struct{}, 16)
 	go func() {
 		b := make([]byte, 4096)
 		for {
-			if _, err := p.Read(b); err != nil {
+			n, err := p.Read(b)
+			for i := 0; i+5 <= n; i++ {
+				if string(b[i:i+5]) == `"got"` {
+					got <- struct{}{}
+				}
+			}
+			if err != nil {
 				return
 			}
 		}
 	}()
-	time.Sleep(200 * time.Millisecond)
-	p.Close()
+	for i := 0; i < closeAfter; i++ {
+		select {
+		case <-got:
+		case <-time.After(30 * time.Second):
+			return r, fmt.Errorf("the child did not confirm message %d", i+1)
+		}
+	}
+	if closeAfter > 0 {
+		p.Close()
+	}
 	if ev, err := windows.WaitForSingleObject(proc.Handle, 60000); err != nil || ev != windows.WAIT_OBJECT_0 {
 		return r, fmt.Errorf("child did not exit: %v", err)
 	}
@@ -208,4 +228,3 @@ func runMalformed(self string, bad []byte) (report, error) {
 	}
 	return r, nil
 }
-
