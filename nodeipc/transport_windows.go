@@ -125,7 +125,7 @@ func (t *transport) read(p []byte) (int, []rxHandle, bool, error, error) {
 		switch {
 		case err == io.EOF:
 			if t.u.InFrame() {
-				t.readErr = fmt.Errorf("%w: EOF inside a libuv frame", ErrDisconnected)
+				t.readErr = fmt.Errorf("EOF inside a libuv frame: %w", io.ErrUnexpectedEOF)
 				return 0, got, false, ctlErr, t.readErr
 			}
 			return 0, got, false, ctlErr, nil

@@ -102,16 +102,16 @@ func malformedParent() int {
 		// ends the channel itself.
 		closeAfter int
 	}{
-		{"unknown-flag", hdr(0x09, 0, 1, 0), wantMalformed},
-		{"reserved2", append(hdr(1, 0, 2, 7), "{}"...), wantMalformed},
-		{"data-without-flag", hdr(0, 0, 3, 0), wantMalformed},
-		{"conn-without-xfer", append(hdr(5, 0, 1, 0), '\n'), wantMalformed},
+		{"unknown-flag", hdr(0x09, 0, 1, 0), wantMalformed, 0},
+		{"reserved2", append(hdr(1, 0, 2, 7), "{}"...), wantMalformed, 0},
+		{"data-without-flag", hdr(0, 0, 3, 0), wantMalformed, 0},
+		{"conn-without-xfer", append(hdr(5, 0, 1, 0), '\n'), wantMalformed, 0},
 		{"past-max-message-size", frame(`"` + string(big) + `"` + "\n"), func(r report) error {
 			if !r.TooLarge {
 				return fmt.Errorf("want ErrMessageTooLarge: %+v", r)
 			}
 			return nil
-		}},
+		}, 0},
 		{"eof-inside-frame", hdr(1, 0, 100, 0), func(r report) error {
 			if !r.Disconn {
 				return fmt.Errorf("want ErrDisconnected: %+v", r)
