@@ -23,19 +23,16 @@ func TestNodeForksNode(t *testing.T) {
 	}
 }
 
-// TestPipeEcho runs the Linux suite's echo parent (the JSON and advanced
-// value tables, 20,000 messages in order, a 16 MiB message both ways,
-// disconnect) on Windows Node against pipe-echo, which echoes the frame data
-// through winpipe's handle lookup, overlapped pipe and framing.
+// TestPipeEcho runs the Linux suite's echo parent (the JSON value table,
+// 20,000 messages in order, a 16 MiB message both ways, disconnect) on
+// Windows Node against pipe-echo, which echoes the frame data through
+// winpipe's handle lookup, overlapped pipe and framing alone. Once, on the
+// newest pinned Node: the library's own echo test below covers the rest.
 func TestPipeEcho(t *testing.T) {
 	exe := goExe(t, "pipe-echo")
-	for _, n := range winNodes(t) {
-		for _, mode := range []string{"json", "advanced"} {
-			t.Run(n.Name+"/"+mode, func(t *testing.T) {
-				t.Log(n.run(t, 3*time.Minute, script(t, "node", "parent-echo.js"), exe, "--serialization="+mode, "echo"))
-			})
-		}
-	}
+	nodes := winNodes(t)
+	n := nodes[len(nodes)-1]
+	t.Log(n.run(t, 3*time.Minute, script(t, "node", "parent-echo.js"), exe, "echo"))
 }
 
 // TestNodeForksGoChild: Windows Node forks cmd/go-child in echo mode; the

@@ -19,4 +19,4 @@ trap wine_teardown EXIT
 
 
 echo "== wine: Windows compatibility tests"
-NODEIPC_WINE=1 go test -count=1 -timeout 15m -tags wine ./internal/winecompat/
+NODEIPC_WINE=1 go test -v -count=1 -timeout 20m -tags wine ./internal/winecompat/

@@ -21,6 +21,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -128,10 +129,10 @@ func count(ch *nodeipc.Channel) error {
 	ctx := context.Background()
 	for {
 		m, err := ch.Recv(ctx)
+		if errors.Is(err, nodeipc.ErrDisconnected) {
+			return nil
+		}
 		if err != nil {
-			if ch.Err() != nil {
-				return nil // disconnected
-			}
 			return err
 		}
 		if h, ok := m.Handle().(io.Closer); ok {
