@@ -256,7 +256,8 @@ func (c *Channel) readChunk() error {
 		c.report(protocolError("recvmsg", nil, ErrControlTruncated))
 	}
 	if err != nil {
-		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+		var perr *ProtocolError // a transport's framing error (Windows)
+		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &perr) {
 			return err
 		}
 		return fmt.Errorf("%w: %v", ErrDisconnected, err)

@@ -1,4 +1,4 @@
-//go:build !(darwin || freebsd || linux || netbsd || openbsd)
+//go:build !(darwin || freebsd || linux || netbsd || openbsd || windows)
 
 package nodeipc
 
@@ -9,8 +9,8 @@ import (
 )
 
 // This file stands in for a transport on every platform without one
-// (Windows until its implementation lands, plan9, js/wasm, wasip1, and the
-// Unix systems Node does not ship for): the package builds, and FromEnv,
+// (plan9, js/wasm, wasip1, and the Unix systems Node does not ship for;
+// Windows has transport_windows.go): the package builds, and FromEnv,
 // New and Start fail with errUnsupported. A new implementation provides the
 // names below (see transport.go) and excludes its GOOS from this file's
 // build constraint.

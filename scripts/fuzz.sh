@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of packages nodeipc and nodeipc/v8, one after the
+# Runs every fuzz target of packages nodeipc, nodeipc/v8 and the Windows
+# framing (internal/winpipe), one after the
 # other, each for DURATION: an execution count such as 20000x (the default),
 # or a duration such as 3m. Prefer a count for unattended runs: with a
 # duration, Go 1.26's fuzz coordinator can end in a spurious "context
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-20000x}"
 parallel="${FUZZ_PARALLEL:-1}"
-for pkg in ./nodeipc ./nodeipc/v8; do
+for pkg in ./nodeipc ./nodeipc/v8 ./internal/winpipe; do
   targets=$(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)
   if [ -z "$targets" ]; then
     echo "no fuzz targets found in $pkg" >&2; exit 1

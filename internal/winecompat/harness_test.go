@@ -1,0 +1,182 @@
+//go:build wine
+
+package winecompat
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nodeipc/nodeipc-go/internal/nodetest"
+)
+
+// winNode is one pinned Windows node.exe.
+type winNode struct {
+	Name string // package.json alias, e.g. "node20"
+	Exe  string // Linux path of node.exe
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("NODEIPC_WINE") != "1" || os.Getenv("WINE") == "" || os.Getenv("WINEPREFIX") == "" {
+		fmt.Fprintln(os.Stderr, "winecompat: run scripts/checks/40-wine.sh (it prepares wine and sets NODEIPC_WINE=1, WINE, WINEPREFIX)")
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(buildDir)
+	os.Exit(code)
+}
+
+// winNodes returns every Windows node.exe pinned in testdata/win/package.json;
+// a missing one fails the test.
+func winNodes(t *testing.T) []winNode {
+	t.Helper()
+	dir := filepath.Join(nodetest.Root(t), "testdata", "win")
+	b, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct{ DevDependencies map[string]string }
+	if err := json.Unmarshal(b, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	var out []winNode
+	for name := range pkg.DevDependencies {
+		exe := filepath.Join(dir, "node_modules", name, "bin", "node.exe")
+		if _, err := os.Stat(exe); err != nil {
+			t.Fatalf("pinned Windows Node %s missing (cd testdata/win && npm ci --force): %v", name, err)
+		}
+		out = append(out, winNode{Name: name, Exe: exe})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// winPath is the Windows path of a Linux path in a wine prefix (drive Z: is
+// the Unix root).
+func winPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		panic(err)
+	}
+	return `Z:` + strings.ReplaceAll(abs, "/", `\`)
+}
+
+var (
+	buildMu  sync.Mutex
+	buildDir string
+	built    = map[string]error{}
+)
+
+// goExe returns the windows/amd64 build of cmd/go-child (name "go-child") or
+// of a test helper command in internal/winecompat/testdata/<name>. Each is
+// built once per test binary.
+func goExe(t *testing.T, name string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "nodeipc-winbuild")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buildDir = d
+	}
+	exe := filepath.Join(buildDir, name+".exe")
+	if v := os.Getenv("NODEIPC_WIN_PREBUILT_" + strings.ReplaceAll(name, "-", "_")); v != "" {
+		return v // a prebuilt .exe, for working on the suite
+	}
+	err, ok := built[name]
+	if !ok {
+		pkg := "./internal/winecompat/testdata/" + name
+		if name == "go-child" {
+			pkg = "./cmd/go-child"
+		}
+		cmd := exec.Command("go", "build", "-o", exe, pkg)
+		cmd.Dir = nodetest.Root(t)
+		cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+		if out, berr := cmd.CombinedOutput(); berr != nil {
+			err = fmt.Errorf("building %s for windows/amd64: %v\n%s", pkg, berr, out)
+		}
+		built[name] = err
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+// run runs node.exe under wine with a script and arguments (Linux paths in
+// args that name existing files are converted to Windows paths) and fails the
+// test, with everything node printed, unless it exits 0 within timeout.
+// node.exe's stdio goes to a file: it dies with EBADF on a Unix pipe.
+func (n winNode) run(t *testing.T, timeout time.Duration, script string, args ...string) string {
+	t.Helper()
+	out, err := n.exec(timeout, script, args...)
+	if err != nil {
+		t.Fatalf("%s %s %v: %v\n%s", n.Name, filepath.Base(script), args, err, out)
+	}
+	return out
+}
+
+func (n winNode) exec(timeout time.Duration, script string, args ...string) (string, error) {
+	return n.execEnv(timeout, nil, script, args...)
+}
+
+func (n winNode) execEnv(timeout time.Duration, env []string, script string, args ...string) (string, error) {
+	argv := []string{winPath(script)}
+	for _, a := range args {
+		if strings.HasPrefix(a, "/") {
+			if _, err := os.Stat(a); err == nil {
+				a = winPath(a)
+			}
+		}
+		argv = append(argv, a)
+	}
+	return runWineEnv(timeout, env, n.Exe, argv...)
+}
+
+// runWine runs a Windows program under wine, its stdio on a file, and
+// returns what it printed.
+func runWine(timeout time.Duration, exe string, args ...string) (string, error) {
+	return runWineEnv(timeout, nil, exe, args...)
+}
+
+func runWineEnv(timeout time.Duration, env []string, exe string, args ...string) (string, error) {
+	f, err := os.CreateTemp("", "nodeipc-wine-out")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd := exec.Command(os.Getenv("WINE"), append([]string{exe}, args...)...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = append(os.Environ(), env...)
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(timeout):
+		cmd.Process.Kill()
+		<-done
+		err = fmt.Errorf("timed out after %v", timeout)
+	}
+	b, _ := os.ReadFile(f.Name())
+	return string(bytes.TrimSpace(b)), err
+}
+
+// script returns the path of a Node script of the suite (testdata/win) or of
+// the Linux compat suite (testdata/node).
+func script(t *testing.T, dir, name string) string {
+	return filepath.Join(nodetest.Root(t), "testdata", dir, name)
+}

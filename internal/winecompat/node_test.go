@@ -1,0 +1,139 @@
+//go:build wine
+
+package winecompat
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nodeipc/nodeipc-go/internal/nodetest"
+)
+
+// TestNodeForksNode proves the set-up with Node alone: a Windows Node parent
+// forks a Windows Node child and exchanges messages (both serializations), a
+// server and a socket with it.
+func TestNodeForksNode(t *testing.T) {
+	for _, n := range winNodes(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			t.Log(n.run(t, 2*time.Minute, script(t, "win", "node-fork.js")))
+		})
+	}
+}
+
+// TestPipeEcho runs the Linux suite's echo parent (the JSON value table,
+// 20,000 messages in order, a 16 MiB message both ways, disconnect) on
+// Windows Node against pipe-echo, which echoes the frame data through
+// winpipe's handle lookup, overlapped pipe and framing alone. Once, on the
+// newest pinned Node: the library's own echo test below covers the rest.
+func TestPipeEcho(t *testing.T) {
+	exe := goExe(t, "pipe-echo")
+	nodes := winNodes(t)
+	n := nodes[len(nodes)-1]
+	t.Log(n.run(t, 3*time.Minute, script(t, "node", "parent-echo.js"), exe, "echo"))
+}
+
+// TestNodeForksGoChild: Windows Node forks cmd/go-child in echo mode; the
+// echo parent checks the value tables, 20,000 messages in order and a
+// message above 64 KiB, and disconnects.
+func TestNodeForksGoChild(t *testing.T) {
+	exe := goExe(t, "go-child")
+	for _, n := range winNodes(t) {
+		for _, mode := range []string{"json", "advanced"} {
+			t.Run(n.Name+"/"+mode, func(t *testing.T) {
+				t.Log(n.run(t, 3*time.Minute, script(t, "node", "parent-echo.js"), exe, "--serialization="+mode, "--skip=big", "echo"))
+			})
+		}
+	}
+}
+
+// TestNodeSendsHandles: Windows Node passes a net.Server (its own listener
+// closed after the hand-off) and pauseOnConnect net.Sockets to cmd/go-child
+// serve, including Node's priority example with two Go children; the
+// scenarios are the Linux suite's (testdata/node/handles-parent.js).
+func TestNodeSendsHandles(t *testing.T) {
+	exe := goExe(t, "go-child")
+	for _, n := range winNodes(t) {
+		for _, sc := range []string{"server", "socket-tcp", "priority", "socket-closed"} {
+			t.Run(n.Name+"/"+sc, func(t *testing.T) {
+				t.Log(n.run(t, 3*time.Minute, script(t, "node", "handles-parent.js"), sc, exe, "-"))
+			})
+		}
+	}
+}
+
+// TestGoHelper runs testdata/win/parent-helper.js scenarios with both
+// serializations: Go sends a server and a socket that Node serves and
+// answers, then disconnects; messages held behind a socket's ACK keep their
+// order; the Go child's handle count stays flat over 1,000 transfers.
+func TestGoHelper(t *testing.T) {
+	child, helper := goExe(t, "go-child"), goExe(t, "go-helper")
+	for _, n := range winNodes(t) {
+		for _, mode := range []string{"json", "advanced"} {
+			for _, sc := range []string{"go-sends", "ack-order", "handle-count"} {
+				if sc == "handle-count" && mode == "advanced" {
+					continue // the transfers are the same in both modes
+				}
+				t.Run(n.Name+"/"+mode+"/"+sc, func(t *testing.T) {
+					out, err := n.execEnv(3*time.Minute, []string{"NODEIPC_SERIALIZATION=" + mode}, script(t, "win", "parent-helper.js"), sc, child, helper)
+					if err != nil {
+						t.Fatalf("%s parent-helper.js %s (%s): %v\n%s", n.Name, sc, mode, err, out)
+					}
+					t.Log(out)
+				})
+			}
+		}
+	}
+}
+
+// TestWinpipeUnderWine runs internal/winpipe's own tests as a Windows
+// program: framing over a real overlapped named pipe, EOF, deadlines and
+// Close unblocking pipe reads, a non-pipe HANDLE refused, and a socket
+// duplicated and imported through WSAPROTOCOL_INFOW served by the Listener
+// and Conn wrappers (deadlines, Close unblocking Accept and Read).
+func TestWinpipeUnderWine(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "winpipe.test.exe")
+	cmd := exec.Command("go", "test", "-c", "-o", exe, "./internal/winpipe")
+	cmd.Dir = nodetest.Root(t)
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the winpipe tests for windows: %v\n%s", err, out)
+	}
+	out, err := runWine(2*time.Minute, exe, "-test.v", "-test.count=1")
+	if err != nil {
+		t.Fatalf("winpipe tests under wine: %v\n%s", err, out)
+	}
+	t.Log(out)
+}
+
+// TestMalformedFrames: a Go parent (go-helper malformed, with a pipe and C
+// runtime block of its own) writes a good message and then a bad libuv
+// frame to a Go child: unknown flags, reserved2, data without the data flag,
+// the connection flag without a transfer, a message past MaxMessageSize, EOF
+// inside a frame, a transfer block that is no socket. The message before is
+// received; then the channel ends with the typed error (or, for the bad
+// transfer block, the handle message fails alone and the channel goes on).
+func TestMalformedFrames(t *testing.T) {
+	out, err := runWine(3*time.Minute, goExe(t, "go-helper"), "malformed")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Log(out)
+}
+
+// TestGoStartsNode: Go as the parent on Windows, nodeipc.Start forking the
+// Windows node.exe, one message each way in each serialization.
+func TestGoStartsNode(t *testing.T) {
+	helper := goExe(t, "go-helper")
+	for _, n := range winNodes(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			out, err := runWine(2*time.Minute, helper, "start", winPath(n.Exe), winPath(script(t, "win", "child-echo.js")))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			t.Log(out)
+		})
+	}
+}
