@@ -188,9 +188,9 @@ func (s sockInfo) inet() bool { return s.domain == unix.AF_INET || s.domain == u
 
 func (s sockInfo) String() string {
 	if !s.socket {
-		return "not a socket"
+		return "a descriptor that is not a socket"
 	}
-	return fmt.Sprintf("socket domain %d type %d", s.domain, s.typ)
+	return fmt.Sprintf("a socket of domain %d type %d", s.domain, s.typ)
 }
 
 // inspectSocket classifies fd the way libuv's uv_guess_handle does, without
@@ -241,7 +241,7 @@ func convertHandle(f *os.File, typ string) (any, error) {
 	stream := info.typ == unix.SOCK_STREAM && (info.inet() || info.domain == unix.AF_UNIX)
 	dgram := info.typ == unix.SOCK_DGRAM && info.inet()
 	mismatch := func() (any, error) {
-		return nil, fmt.Errorf("%w: a %s cannot be a %s", ErrBadHandle, info, typ)
+		return nil, fmt.Errorf("%w: %s cannot be a %s", ErrBadHandle, info, typ)
 	}
 	switch typ {
 	case TypeServer:
