@@ -477,6 +477,13 @@ func (r *reader) denseArray() (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, p := range props {
+		if i, ok := arrayIndex(p.Key); ok && int64(i) < int64(len(a.Elements)) {
+			if _, hole := a.Elements[i].(Hole); !hole {
+				return nil, r.fail(ErrBadValue, "array property names an element")
+			}
+		}
+	}
 	if err := r.arrayTrailer(cnt, a.Length); err != nil {
 		return nil, err
 	}

@@ -145,8 +145,10 @@ type scanner struct {
 	nids    int
 	pending []uint64 // bit per id: its object is not readable yet
 	keys    []string // keys of the objects being read, innermost last
-	want    []string // top-level keys to record
-	out     *Fields
+	// keepKeys asks properties to leave its keys on keys (for the caller).
+	keepKeys bool
+	want     []string // top-level keys to record
+	out      *Fields
 
 	extBase    int // ids below it lie outside the scanned value
 	external   bool
@@ -420,7 +422,13 @@ func stringText(tag byte, b []byte) string {
 func (s *scanner) properties(end byte, top bool) (uint32, error) {
 	var count uint32
 	first := len(s.keys)
-	defer func() { s.keys = s.keys[:first] }()
+	keep := s.keepKeys
+	s.keepKeys = false
+	defer func() {
+		if !keep {
+			s.keys = s.keys[:first]
+		}
+	}()
 	for {
 		tag, err := s.peekTag()
 		if err != nil {
@@ -489,6 +497,7 @@ func (s *scanner) denseArray() error {
 	if uint64(n) > math.MaxUint32 {
 		return s.fail(ErrBadLength, "array too long")
 	}
+	var holes []uint64 // bit per element index
 	for i := 0; i < n; i++ {
 		tag, err := s.peekTag()
 		if err != nil {
@@ -496,16 +505,31 @@ func (s *scanner) denseArray() error {
 		}
 		if tag == '-' {
 			s.pos++
+			for len(holes) <= i/64 {
+				holes = append(holes, 0)
+			}
+			holes[i/64] |= 1 << (i % 64)
 			continue
 		}
 		if _, err := s.value(); err != nil {
 			return err
 		}
 	}
+	first := len(s.keys)
+	s.keepKeys = true
 	cnt, err := s.properties('$', false)
+	s.keepKeys = false
 	if err != nil {
 		return err
 	}
+	for _, k := range s.keys[first:] {
+		if i, ok := arrayIndex(k); ok && int64(i) < int64(n) {
+			if int(i/64) >= len(holes) || holes[i/64]&(1<<(i%64)) == 0 {
+				return s.fail(ErrBadValue, "array property names an element")
+			}
+		}
+	}
+	s.keys = s.keys[:first]
 	s.depth--
 	return s.arrayTrailer(cnt, uint32(n))
 }
