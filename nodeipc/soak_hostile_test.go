@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -111,10 +112,12 @@ func TestHostileSoak(t *testing.T) {
 	}
 	start := time.Now()
 	round(0)
+	debug.FreeOSMemory()
 	before := sample(t)
 	for r := 1; r < *hostileRounds; r++ {
 		round(r)
 	}
+	debug.FreeOSMemory()
 	after := sample(t)
 	t.Logf("%d rounds in %v: before %+v, after %+v", *hostileRounds, time.Since(start).Round(time.Millisecond), before, after)
 	if after.fds > before.fds || after.goroutines > before.goroutines+2 {
