@@ -1,0 +1,5 @@
+//go:build !race
+
+package nodeipc_test
+
+const raceEnabled = false
