@@ -53,8 +53,7 @@ type converter struct {
 	done   map[convKey]reflect.Value // completed (or in-progress pointer) conversions
 	depth  int
 	max    int
-	sparse int       // Decoder.MaxSparseLength
-	path   []pathSeg // where assign is, formatted only for an error
+	sparse int // Decoder.MaxSparseLength
 }
 
 func kindOf(v any) string {
@@ -100,7 +99,7 @@ func kindOf(v any) string {
 }
 
 func (c *converter) mismatch(v any, t reflect.Type) error {
-	return &UnmarshalTypeError{Value: kindOf(v), Type: t, Path: c.pathString()}
+	return &UnmarshalTypeError{Value: kindOf(v), Type: t}
 }
 
 func number(v any) (float64, bool) {

@@ -3,47 +3,35 @@ package v8
 import (
 	"reflect"
 	"strconv"
-	"strings"
 )
 
-// pathSeg is one step of the path to the value being converted: a property
-// name, or an index when key is empty and index ≥ 0.
-type pathSeg struct {
-	key   string
-	index int
-}
-
-// pathString formats the current path (".a[3].b"); it runs only when an
-// error is reported.
-func (c *converter) pathString() string {
-	var b strings.Builder
-	for _, s := range c.path {
-		if s.index >= 0 {
-			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(s.index))
-			b.WriteByte(']')
-			continue
-		}
-		b.WriteByte('.')
-		b.WriteString(s.key)
-	}
-	return b.String()
-}
-
-// assignAt converts element i of an array or Set.
+// assignAt converts element i of an array or Set. The path of a value
+// is only built when an error is reported: each level prefixes its step
+// while the error travels up.
 func (c *converter) assignAt(dst reflect.Value, v any, i int) error {
-	c.path = append(c.path, pathSeg{index: i})
 	err := c.assign(dst, v)
-	c.path = c.path[:len(c.path)-1]
+	if err != nil {
+		prefixPath(err, "["+strconv.Itoa(i)+"]")
+	}
 	return err
 }
 
 // assignField converts the value of property key.
 func (c *converter) assignField(dst reflect.Value, v any, key string) error {
-	c.path = append(c.path, pathSeg{key: key, index: -1})
 	err := c.assign(dst, v)
-	c.path = c.path[:len(c.path)-1]
+	if err != nil {
+		prefixPath(err, "."+key)
+	}
 	return err
+}
+
+func prefixPath(err error, step string) {
+	switch e := err.(type) {
+	case *UnmarshalTypeError:
+		e.Path = step + e.Path
+	case *SparseArrayError:
+		e.Path = step + e.Path
+	}
 }
 
 // sparseExtent returns the slice length a sparse array expands to (its
@@ -74,7 +62,7 @@ func (c *converter) toSlice(t reflect.Type, v any) (reflect.Value, error) {
 		}
 		n, present := sparseExtent(x)
 		if n > c.sparse && n > 2*present {
-			return reflect.Value{}, &SparseArrayError{Length: int(x.Length), Extent: n, Present: present, Limit: c.sparse, Path: c.pathString()}
+			return reflect.Value{}, &SparseArrayError{Length: int(x.Length), Extent: n, Present: present, Limit: c.sparse}
 		}
 		s := reflect.MakeSlice(t, n, n)
 		for _, p := range x.Props {
