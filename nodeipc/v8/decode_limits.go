@@ -5,6 +5,8 @@ import (
 	"slices"
 )
 
+// Limits and checks the decoder and the scanner share.
+
 // maxVersion is the newest serializer format version every supported Node
 // release reads (V8 rejects a header that announces a newer one).
 const maxVersion = 15
