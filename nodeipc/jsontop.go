@@ -24,7 +24,7 @@ func jsonTop(p []byte) (f jsonFields, object, valid bool) {
 	i = skipWS(p, i+1)
 	for i < len(p) && p[i] == '"' {
 		ks := i
-		ke := scanString(p, i)
+		ke := skipJSONString(p, i)
 		i = skipWS(p, ke)
 		i = skipWS(p, i+1) // the colon
 		vs := i
@@ -63,17 +63,18 @@ func internalKey(s []byte) (string, bool) {
 }
 
 // skipJSONValue returns the index after the value that starts at p[i] in
-// a valid JSON text.
+// a valid JSON text (validity is what lets it look at brackets, quotes and
+// backslashes only).
 func skipJSONValue(p []byte, i int) int {
 	switch c := p[i]; {
 	case c == '"':
-		return scanString(p, i)
+		return skipJSONString(p, i)
 	case c == '{' || c == '[':
 		depth := 0
 		for ; i < len(p); i++ {
 			switch p[i] {
 			case '"':
-				i = scanString(p, i) - 1
+				i = skipJSONString(p, i) - 1
 			case '{', '[':
 				depth++
 			case '}', ']':
@@ -88,4 +89,17 @@ func skipJSONValue(p []byte, i int) int {
 		return scanNumber(p, i)
 	}
 	return i + literal(p[i:])
+}
+
+// skipJSONString returns the index after the valid JSON string at p[i].
+func skipJSONString(p []byte, i int) int {
+	for i++; i < len(p); i++ {
+		switch p[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			i++
+		}
+	}
+	return i
 }
