@@ -3,6 +3,7 @@ package nodeipc
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
@@ -45,7 +46,9 @@ func (advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 	if len(p) > max {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(p), max)
 	}
-	if _, err := v8.Decode(p); err != nil {
+	// One pass that builds nothing: what a Node peer's deserializer
+	// accepts (package v8's Validate).
+	if err := v8.Validate(p); err != nil {
 		return dst, fmt.Errorf("%w: not a V8 payload Node can read: %w", ErrUnsupportedValue, err)
 	}
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(p)))
@@ -92,17 +95,28 @@ func (advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int, err
 // nodeUTF16 is "NODE_" as a two-byte V8 string stores it.
 var nodeUTF16 = []byte("N\x00O\x00D\x00E\x00_\x00")
 
+// internalKeys are the top-level fields an internal message is routed by.
+var internalKeys = []string{"cmd", "type", "key", "count", "msg"}
+
+// parse validates a payload in one pass that builds no values (its memory
+// is a bit per object id plus the keys of the objects being read) and
+// reads only the top-level fields internal messages are routed by. The
+// full decode waits for Message.Decode.
 func (advancedCodec) parse(p []byte) (inbound, error) {
-	val, err := v8.Decode(p)
+	var keys []string
+	if bytes.Contains(p, nodePrefix) || bytes.Contains(p, nodeUTF16) {
+		keys = internalKeys
+	}
+	var d v8.Decoder
+	fs, err := d.Scan(p, keys...)
 	if err != nil {
 		return inbound{}, protocolError("parse", p, fmt.Errorf("%w: %w", ErrMalformedMessage, err))
 	}
 	m := &Message{mode: Advanced, data: p}
-	obj, ok := val.(*v8.Object)
-	if !ok || !(bytes.Contains(p, nodePrefix) || bytes.Contains(p, nodeUTF16)) {
+	if keys == nil || !fs.Object() {
 		return inbound{msg: m}, nil
 	}
-	f := advancedFields{obj}
+	f := advancedFields{fs: fs, payload: p}
 	cmd, ok := f.str("cmd")
 	if !ok || !isInternalCmd(cmd) {
 		return inbound{msg: m}, nil
@@ -110,14 +124,14 @@ func (advancedCodec) parse(p []byte) (inbound, error) {
 	return inbound{cmd: cmd, msg: m, obj: f}, nil
 }
 
-// advancedFields reads fields of a decoded V8 object.
-type advancedFields struct{ o *v8.Object }
+// advancedFields reads the top-level fields of a scanned V8 payload.
+type advancedFields struct {
+	fs      *v8.Fields
+	payload []byte
+}
 
 func (f advancedFields) str(key string) (string, bool) {
-	v, ok := f.o.Get(key)
-	if !ok {
-		return "", false
-	}
+	v, _ := f.fs.Value(key)
 	switch s := v.(type) {
 	case string:
 		return s, true
@@ -128,38 +142,53 @@ func (f advancedFields) str(key string) (string, bool) {
 }
 
 func (f advancedFields) num(key string) (float64, bool) {
-	v, ok := f.o.Get(key)
-	if !ok {
-		return 0, false
-	}
+	v, _ := f.fs.Value(key)
 	switch n := v.(type) {
 	case int:
 		return float64(n), true
 	case v8.Double:
 		return float64(n), true
-	case float64:
-		return n, true
 	}
 	return 0, false
 }
 
 func (f advancedFields) sub(key string) (*Message, internalFields, error) {
-	v, ok := f.o.Get(key)
-	if !ok {
-		return nil, nil, nil
+	if v, ok := f.fs.Value(key); ok {
+		if _, undef := v.(v8.Undefined); undef {
+			return nil, nil, nil
+		}
 	}
-	if _, undef := v.(v8.Undefined); undef {
-		return nil, nil, nil
+	p, err := f.fs.Payload(key)
+	if errors.Is(err, v8.ErrExternalReference) {
+		// The value shares objects with the rest of the frame (no Node
+		// sender writes that): decode the frame and write the value alone.
+		p, err = f.reencode(key)
 	}
-	p, err := v8.Marshal(v)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrMalformedMessage, err)
 	}
+	if p == nil {
+		return nil, nil, nil
+	}
 	m := &Message{mode: Advanced, data: p}
-	if o, ok := v.(*v8.Object); ok {
-		return m, advancedFields{o}, nil
+	var d v8.Decoder
+	fs, err := d.Scan(p, internalKeys...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrMalformedMessage, err)
+	}
+	if fs.Object() {
+		return m, advancedFields{fs: fs, payload: p}, nil
 	}
 	return m, nil, nil
+}
+
+func (f advancedFields) reencode(key string) ([]byte, error) {
+	val, err := v8.Decode(f.payload)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := val.(*v8.Object).Get(key)
+	return v8.Marshal(v)
 }
 
 func decodeAdvanced(data []byte, v any) error {

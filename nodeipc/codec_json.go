@@ -147,18 +147,12 @@ func (jsonCodec) parse(p []byte) (inbound, error) {
 		}
 		return inbound{msg: &Message{mode: JSON, data: p}}, nil
 	}
-	var obj map[string]jsonx.RawMessage
-	if err := jsonx.Unmarshal(p, &obj); err != nil {
-		if validJSONText(p) {
-			// Valid, but nested beyond the decoder's limit: its cmd
-			// cannot be read, so it is delivered as a user message.
-			// (Decode fails on it for the same reason; Raw has it.)
-			return inbound{msg: &Message{mode: JSON, data: p}}, nil
-		}
-		return inbound{}, protocolError("parse", p, fmt.Errorf("%w: %v", ErrMalformedMessage, err))
+	// Only the top-level members are read (see jsonTop).
+	f, _, valid := jsonTop(p)
+	if !valid {
+		return inbound{}, protocolError("parse", p, ErrMalformedMessage)
 	}
 	m := &Message{mode: JSON, data: p}
-	f := jsonFields(obj)
 	cmd, ok := f.str("cmd")
 	if !ok || !isInternalCmd(cmd) {
 		return inbound{msg: m}, nil
@@ -217,9 +211,9 @@ func (f jsonFields) sub(key string) (*Message, internalFields, error) {
 	if firstNonSpace(raw) != '{' {
 		return m, nil, nil
 	}
-	var obj map[string]jsonx.RawMessage
-	if err := jsonx.Unmarshal(raw, &obj); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
+	obj, _, valid := jsonTop(raw)
+	if !valid {
+		return nil, nil, ErrMalformedMessage
 	}
-	return m, jsonFields(obj), nil
+	return m, obj, nil
 }

@@ -81,6 +81,20 @@
 // past 1024 unwritten. Close waits for the goroutines and closes what the
 // channel still owns.
 //
+// # Memory
+//
+// What received bytes may cost is bounded. A frame of n bytes (at most
+// Options.MaxMessageSize) is held in the read buffer, which doubles while
+// it arrives, and then classified without being decoded: an advanced
+// frame by one pass of package v8's Scan, which builds no values (a bit per
+// object id, 16 bytes per property key of the objects being read, the
+// nesting), a JSON line by its top-level members alone. Receiving thus
+// touches at most about 4n bytes plus a constant in advanced mode and 5n
+// in JSON mode. SendRaw validates the same way and adds one copy of the
+// frame. Only Message.Decode builds values; its cost is the decoder's (see
+// package nodeipc/v8), which is why a worker facing untrusted peers should
+// lower MaxMessageSize and set MaxQueuedMessages.
+//
 // # Errors from the peer
 //
 // Input the peer should never send (a line that is not JSON, an unsolicited

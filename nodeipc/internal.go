@@ -44,24 +44,13 @@ func (c *Channel) internalHook(m *Message) {
 // none), convert it, and deliver the inner message with it.
 func (c *Channel) receiveHandle(in inbound) error {
 	f, haveFile := c.in.files.take()
-	typ, _ := in.obj.str("type")
-	key, _ := in.obj.str("key")
-	msg, obj, err := in.obj.sub("msg")
-	// Node retransmits a NACKed socket wrapped a second time, as net.Native
-	// around the original envelope: unwrap it and answer once.
-	if err == nil && obj != nil {
-		if cmd, ok := obj.str("cmd"); ok && cmd == "NODE_HANDLE" {
-			typ, _ = obj.str("type")
-			key, _ = obj.str("key")
-			msg, obj, err = obj.sub("msg")
-		}
-	}
 	if !haveFile {
 		c.sendAck(false)
 		c.report(protocolError("handle", in.msg.data, ErrMissingHandle))
 		return nil
 	}
 	c.sendAck(true)
+	typ, key, msg, obj, err := unwrapHandle(in.obj)
 	if err == nil && msg == nil {
 		err = errNoMsg
 	}
@@ -96,4 +85,32 @@ func (c *Channel) receiveHandle(in inbound) error {
 		return nil
 	}
 	return c.deliver(msg)
+}
+
+// maxHandleWraps is how many NODE_HANDLE envelopes a received handle may
+// come in. Node wraps a handle once more each time it retransmits it after
+// a NACK, as net.Native around the previous envelope, and retransmits at
+// most three times.
+const maxHandleWraps = 8
+
+// unwrapHandle reads a NODE_HANDLE envelope and every envelope nested in
+// it, as Node's receiver does (it handles each level as a NODE_HANDLE of
+// its own): the innermost type and key describe the handle, the innermost
+// msg is the message. The ACK is sent once, for the frame.
+func unwrapHandle(env internalFields) (typ, key string, msg *Message, obj internalFields, err error) {
+	typ, _ = env.str("type")
+	key, _ = env.str("key")
+	msg, obj, err = env.sub("msg")
+	for wraps := 1; err == nil && obj != nil; wraps++ {
+		if cmd, ok := obj.str("cmd"); !ok || cmd != "NODE_HANDLE" {
+			break
+		}
+		if wraps == maxHandleWraps {
+			return "", "", nil, nil, fmt.Errorf("NODE_HANDLE wrapped more than %d times", maxHandleWraps)
+		}
+		typ, _ = obj.str("type")
+		key, _ = obj.str("key")
+		msg, obj, err = obj.sub("msg")
+	}
+	return typ, key, msg, obj, err
 }

@@ -11,4 +11,12 @@ import (
 // descriptors behind: every Channel owns two goroutines and some
 // descriptors, and a test that ends with all its channels closed must have
 // given all of them back.
-func TestMain(m *testing.M) { os.Exit(leakcheck.Run(m)) }
+//
+// With NODEIPC_HOSTILE_CASE set, the binary is a hostile-peer worker
+// instead (see hostile_test.go).
+func TestMain(m *testing.M) {
+	if name := os.Getenv(hostileEnv); name != "" {
+		os.Exit(hostileWorker(name))
+	}
+	os.Exit(leakcheck.Run(m))
+}

@@ -21,11 +21,28 @@ type socketLists struct {
 	counts   map[string][]chan countReply
 	closes   map[string][]chan countReply
 	finished bool
+
+	// idle lists, oldest first, the keys whose sockets are all closed.
+	// Node keeps such a key forever (and answers for it with a count of
+	// 0); here at most maxIdleKeys are kept, after which the key idle the
+	// longest is forgotten and treated like a key never seen.
+	idle    []idleKey
+	idleSeq uint64
+}
+
+// maxIdleKeys bounds the connection keys remembered without an open
+// socket.
+const maxIdleKeys = 1024
+
+type idleKey struct {
+	key string
+	seq uint64
 }
 
 type recvList struct {
 	open        int
-	notifyClose bool // a NOTIFY_CLOSE waits for open to reach 0
+	notifyClose bool   // a NOTIFY_CLOSE waits for open to reach 0
+	idleSeq     uint64 // when open last reached 0 (0: never, or open since)
 }
 
 type countReply struct {
@@ -48,6 +65,7 @@ func (s *socketLists) track(c *Channel, key string, conn net.Conn) *TrackedConn 
 		s.recv[key] = l
 	}
 	l.open++
+	l.idleSeq = 0
 	s.mu.Unlock()
 	return &TrackedConn{Conn: conn, onClose: func() {
 		s.mu.Lock()
@@ -56,11 +74,33 @@ func (s *socketLists) track(c *Channel, key string, conn net.Conn) *TrackedConn 
 		if reply {
 			l.notifyClose = false
 		}
+		if l.open == 0 {
+			s.markIdle(key, l)
+		}
 		s.mu.Unlock()
 		if reply {
 			c.postReply(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
 		}
 	}}
+}
+
+// markIdle queues key, whose sockets are all closed, for forgetting, and
+// forgets the key idle the longest when more than maxIdleKeys are. s.mu is
+// held.
+func (s *socketLists) markIdle(key string, l *recvList) {
+	s.idleSeq++
+	l.idleSeq = s.idleSeq
+	s.idle = append(s.idle, idleKey{key, s.idleSeq})
+	for len(s.idle) > maxIdleKeys {
+		old := s.idle[0]
+		s.idle = s.idle[1:]
+		if ol := s.recv[old.key]; ol != nil && ol.idleSeq == old.seq && ol.open == 0 && !ol.notifyClose {
+			delete(s.recv, old.key)
+		}
+	}
+	if cap(s.idle) > 4*maxIdleKeys {
+		s.idle = append([]idleKey(nil), s.idle...)
+	}
 }
 
 // handle reacts to a socket-list message from the peer.

@@ -36,8 +36,12 @@ func (d *Decoder) Unmarshal(data []byte, v any) error {
 	if max <= 0 {
 		max = DefaultMaxDepth
 	}
-	c := converter{done: map[convKey]reflect.Value{}, max: max}
-	return c.assign(rv.Elem(), g, "")
+	sparse := d.MaxSparseLength
+	if sparse <= 0 {
+		sparse = DefaultMaxSparseLength
+	}
+	c := converter{done: map[convKey]reflect.Value{}, max: max, sparse: sparse}
+	return c.assign(rv.Elem(), g)
 }
 
 type convKey struct {
@@ -46,9 +50,10 @@ type convKey struct {
 }
 
 type converter struct {
-	done  map[convKey]reflect.Value // completed (or in-progress pointer) conversions
-	depth int
-	max   int
+	done   map[convKey]reflect.Value // completed (or in-progress pointer) conversions
+	depth  int
+	max    int
+	sparse int // Decoder.MaxSparseLength
 }
 
 func kindOf(v any) string {
@@ -93,8 +98,8 @@ func kindOf(v any) string {
 	return "value"
 }
 
-func (c *converter) mismatch(v any, t reflect.Type, path string) error {
-	return &UnmarshalTypeError{Value: kindOf(v), Type: t, Path: path}
+func (c *converter) mismatch(v any, t reflect.Type) error {
+	return &UnmarshalTypeError{Value: kindOf(v), Type: t}
 }
 
 func number(v any) (float64, bool) {
@@ -111,7 +116,7 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-func (c *converter) assign(dst reflect.Value, v any, path string) error {
+func (c *converter) assign(dst reflect.Value, v any) error {
 	c.depth++
 	defer func() { c.depth-- }()
 	if c.depth > c.max {
@@ -148,7 +153,7 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 		if isRefValue(v) {
 			c.done[key] = p
 		}
-		if err := c.assign(p.Elem(), v, path); err != nil {
+		if err := c.assign(p.Elem(), v); err != nil {
 			return err
 		}
 		dst.Set(p)
@@ -158,7 +163,7 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 	case reflect.TypeFor[time.Time]():
 		d, ok := v.(*Date)
 		if !ok || !d.Valid() {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		dst.Set(reflect.ValueOf(d.Time()))
 		return nil
@@ -170,7 +175,7 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 		case int:
 			z = big.NewInt(int64(x))
 		default:
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		dst.Set(reflect.ValueOf(z).Elem())
 		return nil
@@ -182,7 +187,7 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 			b, ok = bx.Value.(bool)
 		}
 		if !ok {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		dst.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -192,7 +197,7 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 		}
 		f, ok := number(v)
 		if !ok || f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 || dst.OverflowInt(int64(f)) {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		dst.SetInt(int64(f))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
@@ -202,16 +207,16 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 		}
 		f, ok := number(v)
 		if !ok || f != math.Trunc(f) || f < 0 || f >= 1<<64 || dst.OverflowUint(uint64(f)) {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		dst.SetUint(uint64(f))
 	case reflect.Float32, reflect.Float64:
 		f, ok := number(v)
 		if !ok {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		if t.Kind() == reflect.Float32 && !math.IsInf(f, 0) && !math.IsNaN(f) && math.Abs(f) > math.MaxFloat32 {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		dst.SetFloat(f)
 	case reflect.String:
@@ -221,9 +226,9 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 		case UTF16String:
 			dst.SetString(x.String())
 		case *Boxed:
-			return c.assign(dst, x.Value, path)
+			return c.assign(dst, x.Value)
 		default:
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
@@ -237,43 +242,27 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 			}
 		}
 		if !isRefValue(v) {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		key := convKey{v, t}
 		if s, ok := c.done[key]; ok {
 			dst.Set(s)
 			return nil
 		}
-		elems, ok := c.elements(v)
-		if !ok {
-			return c.mismatch(v, t, path)
-		}
-		s := reflect.MakeSlice(t, len(elems), len(elems))
-		for i, e := range elems {
-			if err := c.assign(s.Index(i), e, path+"["+strconv.Itoa(i)+"]"); err != nil {
-				return err
-			}
+		s, err := c.toSlice(t, v)
+		if err != nil {
+			return err
 		}
 		dst.Set(s)
 		c.done[key] = s
 	case reflect.Array:
-		elems, ok := c.elements(v)
-		if !ok {
-			return c.mismatch(v, t, path)
-		}
-		for i := 0; i < dst.Len(); i++ {
-			if i < len(elems) {
-				if err := c.assign(dst.Index(i), elems[i], path+"["+strconv.Itoa(i)+"]"); err != nil {
-					return err
-				}
-			} else {
-				dst.Index(i).SetZero()
-			}
+		if err := c.toArray(dst, v); err != nil {
+			return err
 		}
 	case reflect.Map:
 		key := convKey{v, t}
 		if !isRefValue(v) {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
 		if m, ok := c.done[key]; ok {
 			dst.Set(m)
@@ -281,15 +270,15 @@ func (c *converter) assign(dst reflect.Value, v any, path string) error {
 		}
 		dst.Set(reflect.MakeMap(t))
 		c.done[key] = dst
-		return c.toMap(dst, v, path)
+		return c.toMap(dst, v)
 	case reflect.Struct:
 		o, ok := v.(*Object)
 		if !ok {
-			return c.mismatch(v, t, path)
+			return c.mismatch(v, t)
 		}
-		return c.toStruct(dst, o, path)
+		return c.toStruct(dst, o)
 	default:
-		return c.mismatch(v, t, path)
+		return c.mismatch(v, t)
 	}
 	return nil
 }
@@ -302,38 +291,7 @@ func isRefValue(v any) bool {
 	return false
 }
 
-// elements returns the element list of an array (holes and missing indices
-// as undefined) or a Set.
-func (c *converter) elements(v any) ([]any, bool) {
-	switch x := v.(type) {
-	case *Set:
-		return x.Values, true
-	case *Array:
-		if !x.Sparse {
-			return x.Elements, true
-		}
-		// A sparse array allocates only up to its highest present index.
-		n := 0
-		for _, p := range x.Props {
-			if i, ok := arrayIndex(p.Key); ok && int(i) >= n && i < x.Length {
-				n = int(i) + 1
-			}
-		}
-		out := make([]any, n)
-		for i := range out {
-			out[i] = Undefined{}
-		}
-		for _, p := range x.Props {
-			if i, ok := arrayIndex(p.Key); ok && int(i) < n {
-				out[i] = p.Value
-			}
-		}
-		return out, true
-	}
-	return nil, false
-}
-
-func (c *converter) toMap(dst reflect.Value, v any, path string) error {
+func (c *converter) toMap(dst reflect.Value, v any) error {
 	t := dst.Type()
 	kt := t.Key()
 	put := func(k any, val any) error {
@@ -344,28 +302,28 @@ func (c *converter) toMap(dst reflect.Value, v any, path string) error {
 			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 				n, err := strconv.ParseInt(ks, 10, 64)
 				if err != nil || kv.OverflowInt(n) {
-					return c.mismatch(k, kt, path)
+					return c.mismatch(k, kt)
 				}
 				kv.SetInt(n)
 			case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 				n, err := strconv.ParseUint(ks, 10, 64)
 				if err != nil || kv.OverflowUint(n) {
-					return c.mismatch(k, kt, path)
+					return c.mismatch(k, kt)
 				}
 				kv.SetUint(n)
 			default:
-				if err := c.assign(kv, k, path); err != nil {
+				if err := c.assign(kv, k); err != nil {
 					return err
 				}
 			}
-		} else if err := c.assign(kv, k, path); err != nil {
+		} else if err := c.assign(kv, k); err != nil {
 			return err
 		}
 		if !kv.Type().Comparable() {
-			return c.mismatch(k, kt, path)
+			return c.mismatch(k, kt)
 		}
 		ev := reflect.New(t.Elem()).Elem()
-		if err := c.assign(ev, val, path+"."+kindKey(k)); err != nil {
+		if err := c.assignField(ev, val, kindKey(k)); err != nil {
 			return err
 		}
 		dst.SetMapIndex(kv, ev)
@@ -382,15 +340,29 @@ func (c *converter) toMap(dst reflect.Value, v any, path string) error {
 		for _, e := range x.Entries {
 			if kt.Kind() == reflect.Interface {
 				if e.Key != nil && !reflect.TypeOf(e.Key).Comparable() {
-					return c.mismatch(e.Key, kt, path)
+					return c.mismatch(e.Key, kt)
 				}
 			}
 			if err := put(e.Key, e.Value); err != nil {
 				return err
 			}
 		}
+	case *Array:
+		for i, e := range x.Elements {
+			if _, hole := e.(Hole); hole {
+				continue
+			}
+			if err := put(strconv.Itoa(i), e); err != nil {
+				return err
+			}
+		}
+		for _, p := range x.Props {
+			if err := put(p.Key, p.Value); err != nil {
+				return err
+			}
+		}
 	default:
-		return c.mismatch(v, t, path)
+		return c.mismatch(v, t)
 	}
 	return nil
 }
@@ -402,13 +374,13 @@ func kindKey(k any) string {
 	return "?"
 }
 
-func (c *converter) toStruct(dst reflect.Value, o *Object, path string) error {
+func (c *converter) toStruct(dst reflect.Value, o *Object) error {
 	for _, p := range o.Props {
 		f, ok := findField(dst, p.Key)
 		if !ok {
 			continue
 		}
-		if err := c.assign(f, p.Value, path+"."+p.Key); err != nil {
+		if err := c.assignField(f, p.Value, p.Key); err != nil {
 			return err
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 	"math/big"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // DefaultMaxDepth is the nesting limit used by Decode, Unmarshal and Marshal.
@@ -19,7 +17,22 @@ type Decoder struct {
 	// MaxDepth limits the nesting of objects, arrays, maps, sets, errors and
 	// host objects. Zero means DefaultMaxDepth.
 	MaxDepth int
+
+	// MaxSparseLength limits how far Unmarshal expands a sparse array
+	// (V8 tag a, which Node uses for every array with holes) into a Go
+	// slice: a slice longer than MaxSparseLength is refused with a
+	// *SparseArrayError unless it is at most twice the number of elements
+	// the array actually holds. Zero means DefaultMaxSparseLength. Decode,
+	// and Unmarshal into a map, an interface or a *Array, keep the array
+	// sparse and are not limited; a Go array target is never expanded
+	// beyond its own length.
+	MaxSparseLength int
 }
+
+// DefaultMaxSparseLength is the default Decoder.MaxSparseLength: a sparse
+// array may expand to 65,536 slice elements (or twice its present
+// elements, if more).
+const DefaultMaxSparseLength = 1 << 16
 
 // Decode parses a payload (header + one value) into the generic representation
 // described in the package documentation.
@@ -59,6 +72,7 @@ type reader struct {
 	ids      []any
 	depth    int
 	maxDepth int
+	reserved int // element slots reserved by the dense arrays being read
 }
 
 func (r *reader) fail(err error, reason string) error {
@@ -74,7 +88,7 @@ func (r *reader) readHeader() error {
 	if err != nil {
 		return err
 	}
-	if v < 13 || v > 16 {
+	if v < 13 || v > maxVersion {
 		return r.fail(ErrBadVersion, "unsupported format version")
 	}
 	r.version = v
@@ -357,106 +371,19 @@ func (r *reader) bigint() (*big.Int, error) {
 	return z, nil
 }
 
-// stringBody reads the payload of a string tag.
-func (r *reader) stringBody(tag byte) (any, error) {
-	switch tag {
-	case '"':
-		n, err := r.length(1)
-		if err != nil {
-			return nil, err
-		}
-		return latin1ToString(r.raw(n)), nil
-	case 'S':
-		n, err := r.length(1)
-		if err != nil {
-			return nil, err
-		}
-		b := r.raw(n)
-		if utf8.Valid(b) {
-			return string(b), nil
-		}
-		return UTF16String(utf16.Encode([]rune(string(b)))), nil
-	default: // 'c'
-		n, err := r.length(1)
-		if err != nil {
-			return nil, err
-		}
-		if n&1 != 0 {
-			return nil, r.fail(ErrBadLength, "odd two-byte string length")
-		}
-		return twoByteValue(r.raw(n)), nil
-	}
-}
-
-// stringValue reads a value that must be a string (V8 ReadString).
-func (r *reader) stringValue() (any, error) {
-	tag, err := r.peekTag()
-	if err != nil {
-		return nil, err
-	}
-	if tag != '"' && tag != 'c' && tag != 'S' {
-		return nil, r.fail(ErrBadValue, "expected a string")
-	}
-	r.pos++
-	return r.stringBody(tag)
-}
-
-func latin1ToString(b []byte) string {
-	ascii := true
-	for _, c := range b {
-		if c >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return string(b)
-	}
-	out := make([]byte, 0, len(b)*2)
-	for _, c := range b {
-		out = utf8.AppendRune(out, rune(c))
-	}
-	return string(out)
-}
-
-// twoByteValue converts UTF-16LE bytes to a Go string when re-encoding that
-// string reproduces a two-byte string, otherwise to a UTF16String.
-func twoByteValue(b []byte) any {
-	u := make([]uint16, len(b)/2)
-	wide, lone := false, false
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
-	}
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		if c > 0xFF {
-			wide = true
-		}
-		if c >= 0xD800 && c < 0xDC00 {
-			if i+1 < len(u) && u[i+1] >= 0xDC00 && u[i+1] < 0xE000 {
-				i++
-				continue
-			}
-			lone = true
-		} else if c >= 0xDC00 && c < 0xE000 {
-			lone = true
-		}
-	}
-	if wide && !lone {
-		return string(utf16.Decode(u))
-	}
-	return UTF16String(u)
-}
-
 // properties reads key/value pairs until end, returning them and the count.
 func (r *reader) properties(end byte, props []Property) ([]Property, uint32, error) {
 	var count uint32
+	first := len(props)
 	for {
 		tag, err := r.peekTag()
 		if err != nil {
 			return nil, 0, err
 		}
 		if tag == end {
+			if propsRepeat(props[first:]) {
+				return nil, 0, r.fail(ErrBadValue, "duplicate property key")
+			}
 			r.pos++
 			return props, count, nil
 		}
@@ -518,15 +445,21 @@ func (r *reader) denseArray() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Length = uint32(n)
-	if n > math.MaxUint32 {
+	if uint64(n) > math.MaxUint32 {
 		return nil, r.fail(ErrBadLength, "array too long")
 	}
-	a.Elements = make([]any, 0, n)
+	a.Length = uint32(n)
+	// The declared length is only checked against the remaining input:
+	// nested arrays can each claim all of it. Elements grow as they arrive.
+	capacity, reserved := r.reserve(n)
+	a.Elements = make([]any, 0, capacity)
 	for i := 0; i < n; i++ {
 		tag, err := r.peekTag()
 		if err != nil {
 			return nil, err
+		}
+		if len(a.Elements) == cap(a.Elements) {
+			a.Elements = growElements(a.Elements, n)
 		}
 		if tag == '-' {
 			r.pos++
@@ -539,9 +472,17 @@ func (r *reader) denseArray() (any, error) {
 		}
 		a.Elements = append(a.Elements, v)
 	}
+	r.reserved -= reserved
 	props, cnt, err := r.properties('$', nil)
 	if err != nil {
 		return nil, err
+	}
+	for _, p := range props {
+		if i, ok := arrayIndex(p.Key); ok && int64(i) < int64(len(a.Elements)) {
+			if _, hole := a.Elements[i].(Hole); !hole {
+				return nil, r.fail(ErrBadValue, "array property names an element")
+			}
+		}
 	}
 	if err := r.arrayTrailer(cnt, a.Length); err != nil {
 		return nil, err
@@ -599,15 +540,15 @@ func (r *reader) regexp() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if flags&^regexpFlagMask != 0 {
-		return nil, r.fail(ErrBadValue, "invalid RegExp flags")
-	}
 	re := &RegExp{Flags: flags}
 	switch sv := s.(type) {
 	case string:
 		re.Source = sv
 	case UTF16String:
 		re.Source, re.raw = sv.String(), sv
+	}
+	if err := r.checkRegExp(re.Source, flags); err != nil {
+		return nil, err
 	}
 	r.ids[id] = re
 	return re, nil
@@ -711,6 +652,9 @@ func (r *reader) hostObject() (any, error) {
 		inner, err := r.readValue()
 		if err != nil {
 			return nil, err
+		}
+		if isPrimitive(inner) {
+			return nil, r.fail(ErrBadValue, "host object wraps a primitive")
 		}
 		v = &HostObject{Value: inner}
 	default:

@@ -57,6 +57,33 @@
 // maps and package reference types are written as back-references, so cyclic
 // Go graphs encode; other runaway recursion stops at [MaxDepth].
 //
+// # Memory and limits
+//
+// Declared lengths only bound allocation by the remaining input: a dense
+// array reserves its announced length only while the reservations of all
+// arrays being read fit in the bytes left, and otherwise grows by doubling
+// as elements arrive. Decode's result costs what its values cost: 8 to 40
+// bytes per payload byte for ordinary data, at most about 190 for the
+// worst shape (a Set of one-byte boxed booleans). Unmarshal adds the Go
+// target; it never expands a sparse array beyond
+// [Decoder.MaxSparseLength] (a [*SparseArrayError] instead) and builds the
+// path of a value only when it reports an error. [Validate] and
+// [Decoder.Scan] apply the decoder's rules without building values: a bit
+// per object id, 16 bytes per property key of the objects being read, and
+// the nesting.
+//
+// The decoder refuses what the deserializer of every supported Node
+// release refuses: format versions other than 13–15, duplicate property
+// keys (1 and "1" are the same key), a dense array's property naming one
+// of its elements, a host object around a primitive, RegExp flags V8 does
+// not know or needs an option for (linear, 0x40), u with v, and RegExp
+// sources that do not compile (the ECMAScript pattern grammar as V8
+// applies it; Unicode property values are not checked). Where releases
+// differ it accepts what a supported release writes: the v flag (Node
+// 20+), modifier groups and repeated group names (Node 24+), Float16Array
+// (Node 24+), any order of an Error's fields (Node 18 and 20; Node 22+
+// want message, stack, cause).
+//
 // Functions, channels, unsafe pointers and complex numbers cannot be encoded
 // and yield an *UnsupportedTypeError (Node: DataCloneError). Node's send-side
 // argument checks on the top-level value are available as [CheckTopLevel].

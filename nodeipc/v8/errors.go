@@ -111,3 +111,30 @@ func (e *InvalidUnmarshalError) Error() string {
 	}
 	return "v8: Unmarshal(nil " + e.Type.String() + ")"
 }
+
+// ErrSparseArray is wrapped by a *SparseArrayError.
+var ErrSparseArray = errors.New("v8: sparse array too long to expand")
+
+// SparseArrayError reports a sparse array that Unmarshal would have to
+// expand into a Go slice longer than Decoder.MaxSparseLength (and more than
+// twice the elements it holds). Unmarshal into a map, an interface or a
+// *Array keeps such an array sparse instead.
+type SparseArrayError struct {
+	Length  int    // the array's JavaScript length
+	Extent  int    // the slice length it would need (highest index + 1)
+	Present int    // index properties it actually holds
+	Limit   int    // the decoder's MaxSparseLength
+	Path    string // dotted path to the value, if known
+}
+
+// Error implements the error interface.
+func (e *SparseArrayError) Error() string {
+	s := fmt.Sprintf("v8: sparse array of length %d with %d elements would expand to %d slice elements (limit %d)", e.Length, e.Present, e.Extent, e.Limit)
+	if e.Path != "" {
+		s += " at " + e.Path
+	}
+	return s
+}
+
+// Unwrap returns ErrSparseArray.
+func (e *SparseArrayError) Unwrap() error { return ErrSparseArray }
