@@ -47,11 +47,7 @@ type readGate struct {
 	oob            []byte
 	start, scanned int // start of unconsumed bytes; bytes of it scanned
 
-	// Adaptive spin (see tryRecvmsg).
-	spinMax  int64     // Options.SpinWait in ns; 0 disables spinning
-	spinOn   bool      // the last wait was short enough to spin through
-	parkedAt int64     // g.now() when the last read parked, or 0
-	clock    time.Time // origin of g.now()
+	spin spinPolicy // how a read that finds nothing waits (spin.go)
 }
 
 // recvHold is how long the read side stays with receivers after a Recv
@@ -77,8 +73,7 @@ func (g *readGate) init(c *Channel) {
 	})
 	g.hold.Stop()
 	g.readFn = g.tryRecvmsg
-	g.spinMax = int64(c.opts.SpinWait)
-	g.clock = time.Now()
+	g.spin.init(c.opts.SpinWait)
 	g.buf = make([]byte, 0, readSize)
 	g.oob = make([]byte, unix.CmsgSpace(4*c.opts.MaxFDsPerRead))
 }
@@ -288,6 +283,7 @@ func (c *Channel) readChunk() error {
 		return fmt.Errorf("%w: %w", ErrDisconnected, io.EOF)
 	}
 	buf = buf[:len(buf)+n]
+	whole := false
 	for {
 		s, e, next, ferr := c.codec.frame(buf[start:], &g.scanned, max)
 		if ferr != nil {
@@ -310,7 +306,9 @@ func (c *Channel) readChunk() error {
 		if err := c.dispatch(payload); err != nil {
 			return err
 		}
+		whole = true
 	}
+	g.spin.framed(whole) // SPIN POLICY: did this read complete a message?
 	if start == len(buf) {
 		buf = buf[:0]
 		start = 0

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -41,41 +40,26 @@ func (c *Channel) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
 // tryRecvmsg is the RawConn.Read callback of recvmsg: non-blocking recvmsg
 // with the prepared msghdr. It reports false to park on the netpoller.
 //
-// Before parking it may poll for up to Options.SpinWait: on a request/reply
+// Before parking it may poll, or wait in the kernel, for up to
+// Options.SpinWait, as the spin policy says (spin.go): on a request/reply
 // channel the answer often arrives within tens of microseconds, and parking
-// and waking through the netpoller costs about as much again. It spins only
-// while the previous wait was shorter than SpinWait (measured from park to
-// wake-up) and the previous spin did not run out, so an idle or slow channel
-// parks at once and burns no CPU; the poller's guarantees (deadlines, Close,
-// preemption for the garbage collector) are kept because the goroutine never
-// blocks in the kernel.
+// and waking through the netpoller costs about as much again. The poller's
+// guarantees (deadlines, Close, preemption for the garbage collector) are
+// kept, delayed by at most SpinWait, because the goroutine never blocks in
+// the kernel for longer.
 func (g *readGate) tryRecvmsg(fd uintptr) bool {
-	var spinUntil int64
 	for {
 		r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&g.msg)), unix.MSG_CMSG_CLOEXEC)
 		if e == unix.EINTR {
 			continue
 		}
 		if e == unix.EAGAIN {
-			if g.spinOn {
-				now := g.now()
-				if spinUntil == 0 {
-					spinUntil = now + g.spinMax
-				}
-				if now < spinUntil {
-					continue
-				}
-				g.spinOn = false // spun in vain: park, and spin again only after a short wait
-			}
-			if g.spinMax > 0 {
-				g.parkedAt = g.now()
+			if g.spin.again(fd) { // SPIN POLICY: read again, or park?
+				continue
 			}
 			return false
 		}
-		if g.parkedAt != 0 {
-			g.spinOn = g.now()-g.parkedAt < g.spinMax
-			g.parkedAt = 0
-		}
+		g.spin.woke() // SPIN POLICY: the read completed
 		if e != 0 {
 			r = 0
 		}
@@ -83,9 +67,6 @@ func (g *readGate) tryRecvmsg(fd uintptr) bool {
 		return true
 	}
 }
-
-// now is a monotonic clock in nanoseconds.
-func (g *readGate) now() int64 { return int64(time.Since(g.clock)) }
 
 // parseRights extracts the descriptors of every SCM_RIGHTS message in oob,
 // each wrapped in an *os.File so that it has an owner at once. Other control
