@@ -19,7 +19,7 @@
 //        [--node=PATH] [--runs=5] [--quick] [--serialization=json|advanced]
 //        [--load=N] [--pin=CPU] [--conditions=idle,loaded,pinned]
 //        [--pairs=node-node,node-go,...] [--workloads=pp16,st4k,...]
-//        [--json=FILE]
+//        [--variants=LABEL=PATH,...] [--json=FILE]
 'use strict';
 const { execFileSync, spawn } = require('child_process');
 const fs = require('fs');
@@ -65,6 +65,12 @@ if (floor) pairs['node-floor'] = (w, n) => [node, [nodeParent, `--child=${floor}
 if (args['go-child-base'] && args['driver-base']) {
   pairs['node-go@base'] = (w, n) => [node, [nodeParent, `--child=${args['go-child-base']}`, ...common(w, n, '--')]];
   pairs['go-go@base'] = (w, n) => [args['driver-base'], [`-child=${args['go-child-base']}`, ...common(w, n, '-')]];
+}
+// --variants=LABEL=PATH,...: more Go children (e.g. wrappers that set an
+// environment variable or other builds) under the Node parent, same runs.
+for (const v of (args.variants || '').split(',').filter(Boolean)) {
+  const [label, file] = v.split('=');
+  pairs[`node-go:${label}`] = (w, n) => [node, [nodeParent, `--child=${file}`, ...common(w, n, '--')]];
 }
 function common(w, n, dash) {
   return [`${dash}test=${w.test}`, `${dash}n=${n}`, `${dash}size=${w.size}`, `${dash}serialization=${serialization}`];
@@ -150,6 +156,7 @@ const names = {
   'go-node': 'Go parent↔Node child', 'go-go': 'Go↔Go', raw: 'raw socketpair',
   'node-go@base': `Node parent↔Go child @${args['base-name'] || 'base'}`, 'go-go@base': `Go↔Go @${args['base-name'] || 'base'}`,
 };
+const label = (p) => names[p] || (p.startsWith('node-go:') ? `Node parent↔Go child ${p.slice(8)}` : p);
 const lines = [];
 lines.push(`${runs} interleaved runs${quick ? ' (--quick: n × 0.2)' : ''}, medians; serialization=${serialization}; node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}; conditions: ${conditions.map((c) => condNames[c]).join(', ')}`);
 lines.push('(×) = vs Node↔Node, higher is better; "of base" = fraction of Node↔Node, lower is better; [% raw] = share of the bare socketpair');
@@ -158,7 +165,7 @@ for (const c of conditions) {
   lines.push('');
   lines.push(`### ${condNames[c]}`);
   lines.push('');
-  lines.push(`| workload | unit | ${shown.map((p) => names[p]).join(' | ')} |`);
+  lines.push(`| workload | unit | ${shown.map((p) => label(p)).join(' | ')} |`);
   lines.push(`|---|---|${shown.map(() => '---').join('|')}|`);
   for (const w of workloads) {
     lines.push(`| ${w.label} | ${w.unit} | ${shown.map((p) => cell(c, p, w, w.metric, w.lower)).join(' | ')} |`);
@@ -178,7 +185,7 @@ for (const c of conditions) {
   lines.push('');
   lines.push('Child CPU time per round trip / message (µs, all threads, from /proc/<pid>/task/*/schedstat; lower is better):');
   lines.push('');
-  lines.push(`| workload | ${shown.map((p) => names[p]).join(' | ')} |`);
+  lines.push(`| workload | ${shown.map((p) => label(p)).join(' | ')} |`);
   lines.push(`|---|${shown.map(() => '---').join('|')}|`);
   for (const w of workloads.filter((x) => x.n)) {
     lines.push(`| ${w.label} | ${shown.map((p) => cell(c, p, w, 'child_cpu_us_per_op', true)).join(' | ')} |`);
@@ -198,7 +205,7 @@ if (conditions.length > 1) {
   lines.push(`| workload | pair | ${conditions.map((c) => condNames[c]).join(' | ')} |`);
   lines.push(`|---|---|${conditions.map(() => '---').join('|')}|`);
   for (const w of workloads) {
-    for (const p of side) lines.push(`| ${w.label} | ${names[p]} | ${conditions.map((c) => ratio(c, p, w)).join(' | ')} |`);
+    for (const p of side) lines.push(`| ${w.label} | ${label(p)} | ${conditions.map((c) => ratio(c, p, w)).join(' | ')} |`);
   }
   lines.push('');
   lines.push('Child CPU µs per op, each pair / Node↔Node\'s Node child, under the same condition:');
@@ -206,8 +213,8 @@ if (conditions.length > 1) {
   lines.push(`| workload | pair | ${conditions.map((c) => condNames[c]).join(' | ')} |`);
   lines.push(`|---|---|${conditions.map(() => '---').join('|')}|`);
   for (const w of workloads.filter((x) => x.n)) {
-    for (const p of ['node-go', 'node-floor', 'node-go@base'].filter((x) => side.includes(x))) {
-      lines.push(`| ${w.label} | ${names[p]} | ${conditions.map((c) => {
+    for (const p of side.filter((x) => x.startsWith('node-'))) {
+      lines.push(`| ${w.label} | ${label(p)} | ${conditions.map((c) => {
         const v = med(c, p, w.id, 'child_cpu_us_per_op'); const b = med(c, 'node-node', w.id, 'child_cpu_us_per_op');
         return v === undefined || !b ? '–' : `${fmt(v)} / ${fmt(b)}`;
       }).join(' | ')} |`);
