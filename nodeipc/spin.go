@@ -23,18 +23,20 @@ import (
 // request/reply rhythm: the last read brought at least one whole message
 // after a wait shorter than the budget. A read that brings no whole message
 // (a trickle, a message in pieces) or a wait that outlasts the budget parks
-// the next wait, so an idle or slow channel never spins. It polls only on a
-// machine with more than one CPU and while polling has not been found
-// descheduled: a gap between two polls longer than gapLimit means another
-// thread needed this CPU (often the peer the poll waits for), so the rest of
-// that wait and the next skip waits go to the kernel instead, skip doubling
-// each time it happens again (up to maxSkip) and halving after a clean poll.
+// the next wait, so an idle or slow channel never spins. It polls only with
+// more than one CPU and more than one P (so that a poll never holds the only
+// P that a goroutine writing for us needs), and only while polling has not
+// been found descheduled: a gap between two polls longer than gapLimit
+// means another thread needed this CPU (often the peer the poll waits for),
+// so the rest of that wait and the next skip waits go to the kernel
+// instead, skip doubling each time it happens again (up to maxSkip) and
+// halving after a clean poll.
 //
 // It is owned by the read-token holder; nothing in it is safe for concurrent
 // use. The clock and the kernel wait are fields so that a test can drive it.
 type spinPolicy struct {
 	budget   int64 // SpinWait in ns; 0 disables waiting before parking
-	multiCPU bool  // polling can overlap with a peer on another CPU
+	multiCPU bool  // more than one CPU and P: polling can overlap with the peer
 
 	now   func() int64                    // monotonic clock, ns
 	kwait func(fd uintptr, ns int64) bool // blocks until fd is readable (true) or ns pass
@@ -75,7 +77,7 @@ func (s *spinPolicy) init(budget time.Duration) {
 	origin := time.Now()
 	*s = spinPolicy{
 		budget:   max(int64(budget), 0),
-		multiCPU: runtime.NumCPU() > 1,
+		multiCPU: runtime.NumCPU() > 1 && runtime.GOMAXPROCS(0) > 1,
 		now:      func() int64 { return int64(time.Since(origin)) },
 		kwait:    waitReadable,
 		backoff:  minSkip,
