@@ -8,7 +8,7 @@ import (
 // fakeSpin is a spinPolicy on a fake clock with a recording kernel wait.
 type fakeSpin struct {
 	spinPolicy
-	t        int64   // the clock, ns
+	t      int64   // the clock, ns
 	kwaits []int64 // timeouts the kernel waits were asked for
 	dataAt int64   // when the data comes, for the kernel wait
 }
