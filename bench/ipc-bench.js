@@ -67,10 +67,12 @@ if (args['go-child-base'] && args['driver-base']) {
   pairs['go-go@base'] = (w, n) => [args['driver-base'], [`-child=${args['go-child-base']}`, ...common(w, n, '-')]];
 }
 // --variants=LABEL=PATH,...: more Go children (e.g. wrappers that set an
-// environment variable or other builds) under the Node parent, same runs.
+// environment variable, or other builds) under the Node parent and under
+// the Go parent (pairs node-go:LABEL and go-go:LABEL), same runs.
 for (const v of (args.variants || '').split(',').filter(Boolean)) {
   const [label, file] = v.split('=');
   pairs[`node-go:${label}`] = (w, n) => [node, [nodeParent, `--child=${file}`, ...common(w, n, '--')]];
+  pairs[`go-go:${label}`] = (w, n) => [driver, [`-child=${file}`, ...common(w, n, '-')]];
 }
 function common(w, n, dash) {
   return [`${dash}test=${w.test}`, `${dash}n=${n}`, `${dash}size=${w.size}`, `${dash}serialization=${serialization}`];
@@ -156,7 +158,7 @@ const names = {
   'go-node': 'Go parent↔Node child', 'go-go': 'Go↔Go', raw: 'raw socketpair',
   'node-go@base': `Node parent↔Go child @${args['base-name'] || 'base'}`, 'go-go@base': `Go↔Go @${args['base-name'] || 'base'}`,
 };
-const label = (p) => names[p] || (p.startsWith('node-go:') ? `Node parent↔Go child ${p.slice(8)}` : p);
+const label = (p) => names[p] || (p.startsWith('node-go:') ? `Node parent↔Go child ${p.slice(8)}` : p.startsWith('go-go:') ? `Go↔Go ${p.slice(6)}` : p);
 const lines = [];
 lines.push(`${runs} interleaved runs${quick ? ' (--quick: n × 0.2)' : ''}, medians; serialization=${serialization}; node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}; conditions: ${conditions.map((c) => condNames[c]).join(', ')}`);
 lines.push('(×) = vs Node↔Node, higher is better; "of base" = fraction of Node↔Node, lower is better; [% raw] = share of the bare socketpair');

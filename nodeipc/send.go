@@ -327,6 +327,7 @@ func (w *writer) controlNow(b []byte) {
 func (c *Channel) tryWrite(b []byte) int {
 	var n int
 	var werr error
+	c.rd.spin.wrote() // SPIN POLICY: a reply may be due
 	err := c.rc.Write(func(fd uintptr) bool {
 		for {
 			n, werr = unix.Write(int(fd), b)
@@ -429,6 +430,7 @@ func (w *writer) writeBatch(fs []*outFrame) error {
 		iov = append(iov, f.b)
 	}
 	bufs := net.Buffers(iov)
+	w.c.rd.spin.wrote()              // SPIN POLICY: a reply may be due
 	_, err := bufs.WriteTo(w.c.conn) // writev; consumes bufs, not iov
 	clear(iov)
 	w.iov = iov[:0]

@@ -2,6 +2,7 @@ package nodeipc
 
 import (
 	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,7 +18,9 @@ import (
 //     the poll delays the very reply it waits for;
 //   - wait in the kernel: a blocking ppoll on the socket for at most the
 //     budget, then the read. No CPU while waiting and one direct wake-up,
-//     as a blocking read in C has.
+//     as a blocking read in C has; but it wakes at the first byte, so a
+//     one-way stream would pay one wake-up per message where a parked
+//     reader finds many.
 //
 // The policy waits at all (poll or kernel) only while the channel is in a
 // request/reply rhythm: the last read brought at least one whole message
@@ -30,16 +33,21 @@ import (
 // means another thread needed this CPU (often the peer the poll waits for),
 // so the rest of that wait and the next skip waits go to the kernel
 // instead, skip doubling each time it happens again (up to maxSkip) and
-// halving after a clean poll.
+// halving after a clean poll. A wait goes to the kernel only when this end
+// wrote since its previous read (a reply is due); a one-way stream parks.
 //
-// It is owned by the read-token holder; nothing in it is safe for concurrent
-// use. The clock and the kernel wait are fields so that a test can drive it.
+// It is owned by the read-token holder, and nothing in it is safe for
+// concurrent use except wrote, which any writer calls. The clock and the
+// kernel wait are fields so that a test can drive it.
 type spinPolicy struct {
 	budget   int64 // SpinWait in ns; 0 disables waiting before parking
 	multiCPU bool  // more than one CPU and P: polling can overlap with the peer
 
 	now   func() int64                    // monotonic clock, ns
 	kwait func(fd uintptr, ns int64) bool // blocks until fd is readable (true) or ns pass
+
+	writes atomic.Uint32 // counts writes (wrote)
+	seen   uint32        // writes at the previous read
 
 	armed   bool // the last read brought a whole message after a short wait
 	skip    int  // waits left that go to the kernel instead of polling
@@ -134,8 +142,12 @@ func (s *spinPolicy) choose() waitKind {
 	return waitPoll
 }
 
-// inKernel waits in the kernel for the rest of the budget.
+// inKernel waits in the kernel for the rest of the budget, if a reply is
+// due.
 func (s *spinPolicy) inKernel(fd uintptr, now int64) bool {
+	if s.writes.Load() == s.seen {
+		return s.park() // nothing written since the last read: a stream
+	}
 	if left := s.deadline - now; left > 0 && s.kwait(fd, left) {
 		return true
 	}
@@ -150,6 +162,7 @@ func (s *spinPolicy) park() bool {
 
 // woke is told that a read returned (data, EOF or an error).
 func (s *spinPolicy) woke() {
+	s.seen = s.writes.Load()
 	if !s.waiting {
 		s.lastWait = 0
 		return
@@ -160,6 +173,9 @@ func (s *spinPolicy) woke() {
 		s.backoff = max(s.backoff/2, minSkip) // polled without being descheduled
 	}
 }
+
+// wrote is told that this end wrote to the socket. Safe for concurrent use.
+func (s *spinPolicy) wrote() { s.writes.Add(1) }
 
 // framed is told, after a read's data was split into messages, whether it
 // completed at least one message: only then may the next wait poll or wait

@@ -11,6 +11,7 @@ type fakeSpin struct {
 	t      int64   // the clock, ns
 	kwaits []int64 // timeouts the kernel waits were asked for
 	dataAt int64   // when the data comes, for the kernel wait
+	stream bool    // read does not answer what it reads
 }
 
 func newFakeSpin(budget time.Duration, multiCPU bool) *fakeSpin {
@@ -52,6 +53,9 @@ func (f *fakeSpin) read(wait, step int64, whole bool) (polls int, parked bool) {
 	}
 	f.woke()
 	f.framed(whole)
+	if !f.stream {
+		f.wrote() // the answer
+	}
 	return polls, parked
 }
 
@@ -124,6 +128,7 @@ func TestSpinDescheduledGoesToKernel(t *testing.T) {
 	}
 	f.woke()
 	f.framed(true)
+	f.wrote()
 	// The next minSkip waits go to the kernel, then one poll probes again.
 	for i := 0; i < minSkip; i++ {
 		f.kwaits = nil
@@ -133,6 +138,7 @@ func TestSpinDescheduledGoesToKernel(t *testing.T) {
 		}
 		f.woke()
 		f.framed(true)
+		f.wrote()
 	}
 	f.kwaits = nil
 	if !f.again(0) || len(f.kwaits) != 0 {
@@ -192,5 +198,24 @@ func TestSpinSpuriousWakeParksAgain(t *testing.T) {
 	}
 	if f.again(0) {
 		t.Fatal("woken without data: want to park again")
+	}
+}
+
+func TestSpinStreamParksInsteadOfKernelWait(t *testing.T) {
+	// One CPU, a one-way stream (nothing written between reads): a kernel
+	// wait would wake at every message, so the reader parks.
+	f := newFakeSpin(100*time.Microsecond, false)
+	f.stream = true
+	for i := 0; i < 10; i++ {
+		if _, parked := f.read(10*us, us, true); !parked || len(f.kwaits) != 0 {
+			t.Fatalf("message %d of a stream: parked %v, kernel waits %v; want to park", i, parked, f.kwaits)
+		}
+	}
+	// The same with a reply written after each read: kernel waits.
+	f.stream = false
+	f.read(10*us, us, true)
+	f.kwaits = nil
+	if _, parked := f.read(10*us, us, true); parked || len(f.kwaits) != 1 {
+		t.Fatalf("request/reply: parked %v, kernel waits %v; want one kernel wait", parked, f.kwaits)
 	}
 }

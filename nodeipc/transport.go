@@ -124,6 +124,7 @@ func cmsgHeader(b []byte) (n uint64, level, typ int32) {
 // peer receives the descriptor exactly once, with the frame's first byte.
 // It returns how many bytes were written. The caller holds the write token.
 func (c *Channel) writeFrame(b []byte, file *os.File) (int, error) {
+	c.rd.spin.wrote() // SPIN POLICY: a reply may be due
 	if file == nil {
 		return c.conn.Write(b)
 	}
