@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"syscall"
 )
 
 // Channel is one end of a Node.js IPC channel: what `process.send` /
@@ -27,8 +26,7 @@ import (
 // goes to exactly one Recv; ordering is only meaningful with one receiver.
 // Close unblocks every other method and is idempotent.
 type Channel struct {
-	conn  *net.UnixConn
-	rc    syscall.RawConn
+	t     *transport // the socket (transport.go)
 	codec codec
 	opts  Options
 
@@ -49,11 +47,29 @@ type Channel struct {
 // New returns a Channel over an established connection: one end of an
 // AF_UNIX SOCK_STREAM socketpair whose other end a peer uses as its Node IPC
 // channel. New takes ownership of conn: Close closes it. The connection must
-// not be used by anybody else afterwards.
+// not be used by anybody else afterwards. When New fails, conn is still the
+// caller's. On platforms without Node IPC support New returns an error
+// wrapping errors.ErrUnsupported.
 func New(conn *net.UnixConn, opts *Options) (*Channel, error) {
 	if conn == nil {
 		return nil, errors.New("nodeipc: New: nil conn")
 	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	t, err := newTransport(conn)
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("nodeipc: New: %w", err)
+	}
+	return newChannel(t, opts)
+}
+
+// newChannel starts a Channel over t. On success the Channel owns t; on
+// error t is still the caller's.
+func newChannel(t *transport, opts *Options) (*Channel, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
@@ -62,13 +78,9 @@ func New(conn *net.UnixConn, opts *Options) (*Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := conn.SyscallConn()
-	if err != nil {
-		return nil, fmt.Errorf("nodeipc: New: %w", err)
-	}
+	t.setup(o.MaxFDsPerRead, o.SpinWait)
 	c := &Channel{
-		conn:    conn,
-		rc:      rc,
+		t:       t,
 		codec:   cd,
 		opts:    o,
 		done:    make(chan struct{}),
@@ -142,7 +154,7 @@ func (c *Channel) fail(err error) {
 		return
 	}
 	c.in.finish(err) // before done closes: a woken Recv reports err
-	c.conn.Close()   // unblocks the reader and any write in progress
+	c.t.close()      // unblocks the reader and any write in progress
 	c.w.abort(err)
 	close(c.done)
 }

@@ -3,11 +3,8 @@ package nodeipc
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // Environment variables of Node's IPC bootstrap.
@@ -25,16 +22,34 @@ const (
 // NODE_CHANNEL_SERIALIZATION_MODE the serialization (opts.Serialization is
 // ignored). It returns ErrNoChannel when NODE_CHANNEL_FD is unset or empty,
 // and an *EnvError when either variable is malformed or the descriptor is
-// not a connected AF_UNIX stream socket.
+// not a connected AF_UNIX stream socket (a listening socket is rejected
+// too). On platforms without Node IPC support it returns an error wrapping
+// errors.ErrUnsupported (and ErrNoChannel too when NODE_CHANNEL_FD is
+// unset), and changes nothing.
 //
 // Like Node, FromEnv removes both variables from the environment, so that
 // processes this one starts do not try to use the channel, and makes the
 // channel close-on-exec, so that they do not inherit it. It does not touch
 // NODE_UNIQUE_ID (see package cluster).
 //
+// When it fails, nothing is left for a child process to inherit: a
+// descriptor that is a channel socket (AF_UNIX, stream, not listening) but
+// cannot be used because NODE_CHANNEL_SERIALIZATION_MODE is malformed is
+// closed, so that the parent sees the channel end as it would if a Node
+// child failed at that point; a descriptor that is not a channel socket is
+// not the channel and is left as it was.
+//
 // The returned Channel owns the descriptor. Call FromEnv once.
 func FromEnv(opts *Options) (*Channel, error) {
 	v, ok := os.LookupEnv(EnvChannelFD)
+	if !transportSupported {
+		if !ok || v == "" {
+			// Both: a program that runs on its own outside Node still
+			// finds ErrNoChannel.
+			return nil, fmt.Errorf("%w (%w)", errUnsupported, ErrNoChannel)
+		}
+		return nil, errUnsupported
+	}
 	if !ok || v == "" {
 		return nil, ErrNoChannel
 	}
@@ -47,9 +62,13 @@ func FromEnv(opts *Options) (*Channel, error) {
 	}
 	mode, err := ParseSerialization(modeStr)
 	if err != nil {
+		closeChannelFD(fd)
 		return nil, &EnvError{Var: EnvSerializationMode, Value: modeStr, Err: err}
 	}
-	conn, err := inheritConn(fd)
+	t, err := inheritTransport(fd)
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, &EnvError{Var: EnvChannelFD, Value: v, Err: err}
 	}
@@ -58,36 +77,10 @@ func FromEnv(opts *Options) (*Channel, error) {
 		o = *opts
 	}
 	o.Serialization = mode
-	c, err := New(conn, &o)
+	c, err := newChannel(t, &o)
 	if err != nil {
-		conn.Close()
+		t.close()
 		return nil, err
 	}
 	return c, nil
-}
-
-// inheritConn wraps an inherited channel descriptor. The descriptor itself
-// is closed; the connection uses a close-on-exec duplicate registered with
-// the netpoller.
-func inheritConn(fd int) (*net.UnixConn, error) {
-	info, err := inspectSocket(fd)
-	if err != nil {
-		return nil, err
-	}
-	if !info.socket || info.domain != unix.AF_UNIX || info.typ != unix.SOCK_STREAM {
-		return nil, fmt.Errorf("descriptor %d is not an AF_UNIX SOCK_STREAM socket (%s)", fd, info)
-	}
-	unix.CloseOnExec(fd)
-	f := os.NewFile(uintptr(fd), "nodeipc-channel")
-	c, err := net.FileConn(f) // duplicates with CLOEXEC, sets O_NONBLOCK
-	f.Close()
-	if err != nil {
-		return nil, err
-	}
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		c.Close()
-		return nil, fmt.Errorf("descriptor %d is a %T, not a Unix socket", fd, c)
-	}
-	return uc, nil
 }

@@ -2,13 +2,9 @@ package nodeipc
 
 import (
 	"fmt"
-	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // Start starts cmd with an IPC channel, as Node's child_process.fork()
@@ -23,6 +19,9 @@ import (
 // values. After cmd.Start it closes its copy of the child's end, so the
 // channel reports a disconnect when the child exits.
 //
+// On platforms without Node IPC support it returns an error wrapping
+// errors.ErrUnsupported and does not start cmd.
+//
 // The Channel and the process are separate: closing the Channel does not
 // kill the child, and the caller still calls cmd.Wait.
 func Start(cmd *exec.Cmd, opts *Options) (*Channel, error) {
@@ -36,35 +35,20 @@ func Start(cmd *exec.Cmd, opts *Options) (*Channel, error) {
 	if opts != nil {
 		mode = opts.Serialization
 	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	t, err := startTransport(cmd, func(slot int) []string {
+		env := cmd.Env
+		if env == nil {
+			env = cmd.Environ()
+		}
+		env = withoutVars(env, envChannelFDPrefix, envSerializationPrefix)
+		return append(env, envChannelFDPrefix+strconv.Itoa(slot), envSerializationPrefix+mode.String())
+	})
 	if err != nil {
-		return nil, os.NewSyscallError("socketpair", err)
-	}
-	parent := os.NewFile(uintptr(fds[0]), "nodeipc-parent")
-	child := os.NewFile(uintptr(fds[1]), "nodeipc-child")
-	defer child.Close()
-
-	slot := 3 + len(cmd.ExtraFiles)
-	cmd.ExtraFiles = append(cmd.ExtraFiles, child)
-	env := cmd.Env
-	if env == nil {
-		env = cmd.Environ()
-	}
-	env = withoutVars(env, envChannelFDPrefix, envSerializationPrefix)
-	cmd.Env = append(env, envChannelFDPrefix+strconv.Itoa(slot), envSerializationPrefix+mode.String())
-
-	if err := cmd.Start(); err != nil {
-		parent.Close()
 		return nil, err
 	}
-	c, err := net.FileConn(parent)
-	parent.Close()
+	ch, err := newChannel(t, opts)
 	if err != nil {
-		return nil, fmt.Errorf("nodeipc: Start: %w", err)
-	}
-	ch, err := New(c.(*net.UnixConn), opts)
-	if err != nil {
-		c.Close()
+		t.close()
 		return nil, err
 	}
 	return ch, nil

@@ -379,20 +379,20 @@ func FuzzParseRights(f *testing.F) {
 			placed[fd] = true
 			putFD(oob[off:], fd)
 		}
-		files, _ := parseRights(oob)
+		files, _ := parseRights(nil, oob)
 		seen := map[int]bool{}
 		var foreign []int
 		for _, f := range files {
-			if f == nil {
+			if f.f == nil {
 				t.Fatal("nil *os.File returned")
 			}
-			fd := int(f.Fd())
+			fd := int(f.f.Fd())
 			if !placed[fd] || seen[fd] {
 				foreign = append(foreign, fd)
 				continue // not ours (or twice): leave it alone
 			}
 			seen[fd] = true
-			f.Close()
+			f.close()
 		}
 		var missed []int
 		for fd := range placed {

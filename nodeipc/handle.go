@@ -6,11 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"sync"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // Node's handle type names (the `type` of a NODE_HANDLE envelope).
@@ -78,16 +74,16 @@ func (c *Channel) SendHandle(ctx context.Context, v any, h any, opts *SendHandle
 	if opts != nil {
 		o = *opts
 	}
-	file, env, err := prepareHandle(h, &o)
+	tx, env, err := prepareHandle(h, &o)
 	if err != nil {
 		return err
 	}
 	b, err := c.codec.appendEnvelope(nil, env, v, c.opts.MaxMessageSize)
 	if err != nil {
-		file.Close()
+		tx.close()
 		return err
 	}
-	oh := &outHandle{frame: b, file: file, result: make(chan error, 1)}
+	oh := &outHandle{frame: b, tx: tx, result: make(chan error, 1)}
 	if env.typ == TypeSocket && !o.KeepOpen {
 		if cl, ok := h.(io.Closer); ok {
 			oh.onAck = func() { cl.Close() }
@@ -101,7 +97,7 @@ func (c *Channel) SendHandle(ctx context.Context, v any, h any, opts *SendHandle
 			select {
 			case <-oh.result: // finished by abort
 			default:
-				file.Close()
+				tx.close()
 			}
 		}
 		return err
@@ -114,52 +110,25 @@ func (c *Channel) SendHandle(ctx context.Context, v any, h any, opts *SendHandle
 	}
 }
 
-// prepareHandle duplicates h's descriptor and chooses the envelope.
-func prepareHandle(h any, o *SendHandleOptions) (*os.File, *handleEnvelope, error) {
-	sc, ok := h.(syscall.Conn)
-	if !ok {
-		return nil, nil, fmt.Errorf("%w: %T is not a socket", ErrBadHandle, h)
-	}
-	rc, err := sc.SyscallConn()
+// prepareHandle duplicates h's socket (through the transport) and chooses
+// the envelope from what kind of socket it is.
+func prepareHandle(h any, o *SendHandleOptions) (txHandle, *handleEnvelope, error) {
+	tx, info, err := dupHandle(h)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadHandle, err)
-	}
-	var nfd int
-	var info sockInfo
-	var operr error
-	cerr := rc.Control(func(fd uintptr) {
-		info, operr = inspectSocket(int(fd))
-		if operr != nil {
-			return
-		}
-		nfd, operr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
-		if operr == nil {
-			// Node requires non-blocking descriptors (a blocking listener
-			// hangs Node 18's event loop). Go's sockets already are.
-			operr = unix.SetNonblock(nfd, true)
-			if operr != nil {
-				unix.Close(nfd)
-			}
-		}
-	})
-	if cerr != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadHandle, cerr)
-	}
-	if operr != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadHandle, operr)
+		return txHandle{}, nil, fmt.Errorf("%w: %w", ErrBadHandle, err)
 	}
 	env := &handleEnvelope{}
 	switch {
-	case info.typ == unix.SOCK_DGRAM && info.inet():
+	case info.kind == kindDgram && info.inet():
 		env.typ = TypeDgramSocket
 		env.dgramType = "udp4"
-		if info.domain == unix.AF_INET6 {
+		if info.family == famInet6 {
 			env.dgramType = "udp6"
 		}
 		if o.Native {
 			env.typ, env.dgramType = TypeDgramNative, ""
 		}
-	case info.typ == unix.SOCK_STREAM && (info.inet() || info.domain == unix.AF_UNIX):
+	case info.kind == kindStream && (info.inet() || info.family == famUnix):
 		switch {
 		case o.Native:
 			env.typ = TypeNative
@@ -170,168 +139,71 @@ func prepareHandle(h any, o *SendHandleOptions) (*os.File, *handleEnvelope, erro
 			env.key = o.Key
 		}
 	default:
-		unix.Close(nfd)
-		return nil, nil, fmt.Errorf("%w: only TCP, Unix-domain stream and UDP sockets can be sent to Node (got %s)", ErrBadHandle, info)
+		tx.close()
+		return txHandle{}, nil, fmt.Errorf("%w: only TCP, Unix-domain stream and UDP sockets can be sent to Node (got %s)", ErrBadHandle, info)
 	}
-	return os.NewFile(uintptr(nfd), "nodeipc-sent-handle"), env, nil
+	return tx, env, nil
 }
 
-// sockInfo describes a socket descriptor.
-type sockInfo struct {
-	socket    bool
-	domain    int
-	typ       int
-	listening bool
-}
-
-func (s sockInfo) inet() bool { return s.domain == unix.AF_INET || s.domain == unix.AF_INET6 }
-
-func (s sockInfo) String() string {
-	if !s.socket {
-		return "not a socket"
-	}
-	return fmt.Sprintf("socket domain %d type %d", s.domain, s.typ)
-}
-
-// inspectSocket classifies fd the way libuv's uv_guess_handle does, without
-// changing it.
-func inspectSocket(fd int) (sockInfo, error) {
-	info := sockInfo{socket: true}
-	var err error
-	if info.typ, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil {
-		if err == unix.ENOTSOCK {
-			return sockInfo{}, nil
-		}
-		return sockInfo{}, os.NewSyscallError("getsockopt", err)
-	}
-	if info.domain, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN); err != nil {
-		return info, os.NewSyscallError("getsockopt", err)
-	}
-	if info.typ == unix.SOCK_STREAM {
-		acc, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN)
-		info.listening = err == nil && acc != 0
-	}
-	return info, nil
-}
-
-// convertHandle turns a received descriptor into the Go socket type for
-// Node's handle type. It always consumes f.
-func convertHandle(f *os.File, typ string) (any, error) {
-	defer f.Close()
+// convertHandle turns a received handle into the Go socket type for Node's
+// handle type. It always consumes h.
+func convertHandle(h rxHandle, typ string) (any, error) {
+	defer h.close()
 	if typ == TypeSocket {
 		// The common case (a server handing over connections) is checked
 		// after the conversion, which already asks the kernel most of what
-		// inspectSocket would.
-		if c := socketConn(f); c != nil {
+		// inspect would.
+		if c := h.streamConn(); c != nil {
 			return c, nil
 		}
 	}
-	var info sockInfo
-	var ierr error
-	sc, err := f.SyscallConn()
-	if err == nil {
-		err = sc.Control(func(fd uintptr) { info, ierr = inspectSocket(int(fd)) })
-	}
-	if err == nil {
-		err = ierr
-	}
+	info, err := h.inspect()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadHandle, err)
 	}
-	stream := info.typ == unix.SOCK_STREAM && (info.inet() || info.domain == unix.AF_UNIX)
-	dgram := info.typ == unix.SOCK_DGRAM && info.inet()
+	stream := info.kind == kindStream && (info.inet() || info.family == famUnix)
+	dgram := info.kind == kindDgram && info.inet()
 	mismatch := func() (any, error) {
-		return nil, fmt.Errorf("%w: a %s cannot be a %s", ErrBadHandle, info, typ)
+		return nil, fmt.Errorf("%w: %s cannot be a %s", ErrBadHandle, info, typ)
 	}
 	switch typ {
 	case TypeServer:
 		if !stream || !info.listening {
 			return mismatch()
 		}
-		return net.FileListener(f)
+		return h.listener()
 	case TypeSocket:
 		if !stream || info.listening {
 			return mismatch()
 		}
-		return net.FileConn(f)
+		return h.conn()
 	case TypeNative:
 		if !stream {
 			return mismatch()
 		}
 		if info.listening {
-			return net.FileListener(f)
+			return h.listener()
 		}
-		if connected(f) {
-			return net.FileConn(f)
+		if h.connected() {
+			return h.conn()
 		}
 		// A bound socket that is not listening yet (a cluster primary's
 		// shared handle): hand over a duplicate for the caller to listen on.
-		return dupFile(f)
+		return h.unbound()
 	case TypeDgramSocket, TypeDgramNative:
 		if !dgram {
 			return mismatch()
 		}
-		pc, err := net.FilePacketConn(f)
+		u, err := h.packetConn()
 		if err != nil {
 			return nil, err
 		}
-		u, ok := pc.(*net.UDPConn)
-		if !ok {
-			pc.Close()
+		if u == nil {
 			return mismatch()
 		}
 		return u, nil
 	}
 	return nil, fmt.Errorf("%w: unknown handle type %q", ErrBadHandle, typ)
-}
-
-// socketConn returns f as a connected TCP or Unix-domain stream conn, or
-// nil if it is not one.
-func socketConn(f *os.File) net.Conn {
-	c, err := net.FileConn(f)
-	if err != nil {
-		return nil
-	}
-	ok := false
-	switch cc := c.(type) {
-	case *net.TCPConn:
-		ok = cc.RemoteAddr() != nil
-	case *net.UnixConn:
-		ok = cc.LocalAddr().Network() == "unix" && cc.RemoteAddr() != nil
-	}
-	if !ok {
-		c.Close()
-		return nil
-	}
-	return c
-}
-
-func connected(f *os.File) bool {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var perr error
-	if err := sc.Control(func(fd uintptr) { _, perr = unix.Getpeername(int(fd)) }); err != nil {
-		return false
-	}
-	return perr == nil
-}
-
-func dupFile(f *os.File) (*os.File, error) {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var nfd int
-	var derr error
-	if err := sc.Control(func(fd uintptr) { nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
-		return nil, err
-	}
-	if derr != nil {
-		return nil, os.NewSyscallError("fcntl", derr)
-	}
-	return os.NewFile(uintptr(nfd), "nodeipc-bound-socket"), nil
 }
 
 func closeHandle(h any) {

@@ -40,7 +40,7 @@ func (c *Channel) internalHook(m *Message) {
 // received descriptor, ACK (or NACK and drop the message when there is
 // none), convert it, and deliver the inner message with it.
 func (c *Channel) receiveHandle(in inbound) error {
-	f := c.takeFile()
+	f, haveFile := c.takeFile()
 	typ, _ := in.obj.str("type")
 	key, _ := in.obj.str("key")
 	msg, obj, err := in.obj.sub("msg")
@@ -53,7 +53,7 @@ func (c *Channel) receiveHandle(in inbound) error {
 			msg, obj, err = obj.sub("msg")
 		}
 	}
-	if f == nil {
+	if !haveFile {
 		c.sendAck(false)
 		c.report(protocolError("handle", in.msg.data, ErrMissingHandle))
 		return nil
@@ -63,7 +63,7 @@ func (c *Channel) receiveHandle(in inbound) error {
 		err = errNoMsg
 	}
 	if err != nil {
-		f.Close()
+		f.close()
 		c.report(protocolError("handle", in.msg.data, fmt.Errorf("%w: %v", ErrMalformedMessage, err)))
 		return nil
 	}

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The read side of the socket (the read buffer, the framing state, the right
@@ -37,17 +35,9 @@ type readGate struct {
 	kickMu  sync.Mutex    // orders kicks with their clearing
 	endOnce sync.Once
 
-	// Owned by the token holder.
-	readFn         func(fd uintptr) bool // g.tryRecvmsg, bound once
-	msg            unix.Msghdr
-	iov            unix.Iovec
-	rn             int
-	rerr           unix.Errno
+	// Owned by the token holder, with the transport's read side.
 	buf            []byte
-	oob            []byte
 	start, scanned int // start of unconsumed bytes; bytes of it scanned
-
-	spin spinPolicy // how a read that finds nothing waits (spin.go)
 }
 
 // recvHold is how long the read side stays with receivers after a Recv
@@ -72,10 +62,7 @@ func (g *readGate) init(c *Channel) {
 		}
 	})
 	g.hold.Stop()
-	g.readFn = g.tryRecvmsg
-	g.spin.init(c.opts.SpinWait)
 	g.buf = make([]byte, 0, readSize)
-	g.oob = make([]byte, unix.CmsgSpace(4*c.opts.MaxFDsPerRead))
 }
 
 // kick interrupts the background reader if it is parked in recvmsg.
@@ -85,7 +72,7 @@ func (g *readGate) kick(c *Channel) {
 	}
 	g.kickMu.Lock()
 	g.kicked.Store(true)
-	c.conn.SetReadDeadline(aLongTimeAgo)
+	c.t.interruptRead()
 	g.kickMu.Unlock()
 }
 
@@ -96,7 +83,7 @@ func (g *readGate) unkick(c *Channel) {
 	}
 	g.kickMu.Lock()
 	g.kicked.Store(false)
-	c.conn.SetReadDeadline(time.Time{})
+	c.t.resumeRead()
 	g.kickMu.Unlock()
 }
 
@@ -174,7 +161,7 @@ func (c *Channel) readDirect(ctx context.Context) error {
 		stop = context.AfterFunc(ctx, func() {
 			g.kickMu.Lock()
 			g.kicked.Store(true)
-			c.conn.SetReadDeadline(aLongTimeAgo)
+			c.t.interruptRead()
 			g.kickMu.Unlock()
 			close(fired)
 		})
@@ -257,17 +244,17 @@ func (c *Channel) readChunk() error {
 		}
 		start = 0
 	}
-	n, oobn, flags, err := c.recvmsg(buf[len(buf):cap(buf)], g.oob)
-	if oobn > 0 {
-		files, perr := parseRights(g.oob[:oobn])
+	n, got, truncated, ctlErr, err := c.t.read(buf[len(buf):cap(buf)])
+	if len(got) > 0 {
 		c.in.mu.Lock()
-		c.in.files = append(c.in.files, files...)
+		c.in.files = append(c.in.files, got...)
 		c.in.mu.Unlock()
-		if perr != nil {
-			c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %v", ErrMalformedMessage, perr)))
-		}
+		clear(got)
 	}
-	if flags&unix.MSG_CTRUNC != 0 {
+	if ctlErr != nil {
+		c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %v", ErrMalformedMessage, ctlErr)))
+	}
+	if truncated {
 		c.report(protocolError("recvmsg", nil, ErrControlTruncated))
 	}
 	if err != nil {
@@ -308,7 +295,7 @@ func (c *Channel) readChunk() error {
 		}
 		whole = true
 	}
-	g.spin.framed(whole) // SPIN POLICY: did this read complete a message?
+	c.t.framed(whole) // SPIN POLICY: did this read complete a message?
 	if start == len(buf) {
 		buf = buf[:0]
 		start = 0

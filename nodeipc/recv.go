@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"os"
 	"sync"
 )
 
@@ -88,7 +87,7 @@ type inbox struct {
 	max   int
 	end   error // terminal error, set by the reader as it exits
 	wake  chan struct{}
-	files []*os.File // received descriptors not yet claimed by a NODE_HANDLE
+	files []rxHandle // received handles not yet claimed by a NODE_HANDLE
 }
 
 type item struct {
@@ -169,7 +168,7 @@ func (in *inbox) closeFiles() {
 	in.files = nil
 	in.mu.Unlock()
 	for _, f := range files {
-		f.Close()
+		f.close()
 	}
 }
 
@@ -225,29 +224,30 @@ func (c *Channel) dispatch(payload []byte) error {
 // handle at a time, so more than MaxFDsPerRead waiting is a flood.
 func (c *Channel) trimFiles() {
 	c.in.mu.Lock()
-	var extra []*os.File
+	var extra []rxHandle
 	if n := len(c.in.files) - c.opts.MaxFDsPerRead; n > 0 {
 		extra = append(extra, c.in.files[:n]...)
 		c.in.files = append(c.in.files[:0], c.in.files[n:]...)
 	}
 	c.in.mu.Unlock()
 	for _, f := range extra {
-		f.Close()
+		f.close()
 	}
 	if len(extra) > 0 {
 		c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %d unclaimed descriptors closed", ErrBadHandle, len(extra))))
 	}
 }
 
-// takeFile removes the oldest received descriptor, or returns nil.
-func (c *Channel) takeFile() *os.File {
+// takeFile removes the oldest received handle; ok is false when there is
+// none.
+func (c *Channel) takeFile() (h rxHandle, ok bool) {
 	c.in.mu.Lock()
 	defer c.in.mu.Unlock()
 	if len(c.in.files) == 0 {
-		return nil
+		return rxHandle{}, false
 	}
-	f := c.in.files[0]
-	c.in.files[0] = nil
+	h = c.in.files[0]
+	c.in.files[0] = rxHandle{}
 	c.in.files = c.in.files[1:]
-	return f
+	return h, true
 }

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Send sends v to the peer, like Node's `send(v)`. In JSON mode v is encoded
@@ -117,14 +114,14 @@ type outFrame struct {
 // outHandle is a handle transfer waiting for NODE_HANDLE_ACK.
 type outHandle struct {
 	frame  []byte
-	file   *os.File // our duplicate of the descriptor; closed when finished
+	tx     txHandle // the transport's duplicate of the socket; closed when finished
 	tries  int      // retransmissions so far
 	onAck  func()   // run once after the ACK (e.g. close a moved socket)
 	result chan error
 }
 
 func (h *outHandle) finish(err error) {
-	h.file.Close()
+	h.tx.close()
 	if err == nil && h.onAck != nil {
 		h.onAck()
 	}
@@ -308,7 +305,7 @@ func (w *writer) controlNow(b []byte) {
 	}
 	w.writing = true
 	w.mu.Unlock()
-	n := w.c.tryWrite(b)
+	n := w.c.t.tryWrite(b)
 	w.mu.Lock()
 	w.writing = false
 	if n < len(b) {
@@ -320,26 +317,6 @@ func (w *writer) controlNow(b []byte) {
 	if more {
 		w.wake()
 	}
-}
-
-// tryWrite writes what the socket takes of b without waiting and returns
-// how much that was. Errors are left for the next ordinary write to find.
-func (c *Channel) tryWrite(b []byte) int {
-	var n int
-	var werr error
-	c.rd.spin.wrote() // SPIN POLICY: a reply may be due
-	err := c.rc.Write(func(fd uintptr) bool {
-		for {
-			n, werr = unix.Write(int(fd), b)
-			if werr != unix.EINTR {
-				return true
-			}
-		}
-	})
-	if err != nil || werr != nil || n < 0 {
-		return 0
-	}
-	return n
 }
 
 // flushLoop writes queued frames whenever the write token is free.
@@ -429,9 +406,7 @@ func (w *writer) writeBatch(fs []*outFrame) error {
 	for _, f := range fs {
 		iov = append(iov, f.b)
 	}
-	bufs := net.Buffers(iov)
-	w.c.rd.spin.wrote()              // SPIN POLICY: a reply may be due
-	_, err := bufs.WriteTo(w.c.conn) // writev; consumes bufs, not iov
+	err := w.c.t.writev(iov) // changes the elements of iov
 	clear(iov)
 	w.iov = iov[:0]
 	if err == nil {
@@ -450,16 +425,12 @@ func (w *writer) writeBatch(fs []*outFrame) error {
 	return err
 }
 
-var aLongTimeAgo = time.Unix(1, 0)
-
 // write writes one frame while holding the write token. A handle frame
 // becomes the in-flight handle. A write that fails after putting part of the
 // frame on the wire ends the channel.
 func (w *writer) write(ctx context.Context, f *outFrame) error {
 	c := w.c
-	var file *os.File
 	if f.h != nil {
-		file = f.h.file
 		// Become in flight before the bytes leave, so that an ACK racing
 		// the end of the write finds us.
 		w.mu.Lock()
@@ -471,14 +442,20 @@ func (w *writer) write(ctx context.Context, f *outFrame) error {
 	if ctx.Done() != nil {
 		fired = make(chan struct{})
 		stop = context.AfterFunc(ctx, func() {
-			c.conn.SetWriteDeadline(aLongTimeAgo)
+			c.t.interruptWrite()
 			close(fired)
 		})
 	}
-	n, err := c.writeFrame(f.b, file)
+	var n int
+	var err error
+	if f.h != nil {
+		n, err = c.t.writeHandle(f.b, f.h.tx)
+	} else {
+		n, err = c.t.write(f.b)
+	}
 	if stop != nil && !stop() {
 		<-fired
-		c.conn.SetWriteDeadline(time.Time{})
+		c.t.resumeWrite()
 		if err != nil {
 			err = fmt.Errorf("nodeipc: send: %w", ctx.Err())
 		}

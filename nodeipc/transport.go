@@ -1,145 +1,179 @@
 package nodeipc
 
 import (
-	"encoding/binary"
+	"errors"
 	"fmt"
-	"os"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
+	"runtime"
+	"time"
 )
 
-// recvmsg reads from the channel socket, parking on the netpoller while no
-// data is available. Received descriptors are close-on-exec. The caller
-// holds the read token (readgate.go), whose preallocated msghdr and callback
-// make a read allocation-free.
+// # The transport seam
 //
-// It may poll briefly before parking; see tryRecvmsg.
-func (c *Channel) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
-	g := &c.rd
-	g.iov = unix.Iovec{Base: unsafe.SliceData(p)}
-	g.iov.SetLen(len(p))
-	g.msg = unix.Msghdr{Iov: &g.iov, Iovlen: 1}
-	if len(oob) > 0 {
-		g.msg.Control = unsafe.SliceData(oob)
-		g.msg.SetControllen(len(oob))
-	}
-	g.rn, g.rerr = 0, 0
-	err = c.rc.Read(g.readFn)
-	n, oobn, flags = g.rn, int(g.msg.Controllen), int(g.msg.Flags)
-	g.iov, g.msg = unix.Iovec{}, unix.Msghdr{} // drop the buffer pointers
-	if err == nil && g.rerr != 0 {
-		err = os.NewSyscallError("recvmsg", g.rerr)
-	}
-	if err != nil || g.rerr != 0 {
-		oobn, flags = 0, 0
-	}
-	return n, oobn, flags, err
-}
-
-// tryRecvmsg is the RawConn.Read callback of recvmsg: non-blocking recvmsg
-// with the prepared msghdr. It reports false to park on the netpoller.
+// Everything that touches the operating system's channel object (the
+// socket descriptor on Unix) lives behind one unexported type, transport,
+// and the two handle types it produces and consumes, rxHandle and txHandle.
+// The protocol code (the writer in send.go, the reader in readgate.go,
+// handles in handle.go, socket lists) deals in bytes, frames and these
+// types only; it never sees a descriptor and never imports x/sys/unix.
 //
-// Before parking it may poll, or wait in the kernel, for up to
-// Options.SpinWait, as the spin policy says (spin.go): on a request/reply
-// channel the answer often arrives within tens of microseconds, and parking
-// and waking through the netpoller costs about as much again. The poller's
-// guarantees (deadlines, Close, preemption for the garbage collector) are
-// kept, delayed by at most SpinWait, because the goroutine never blocks in
-// the kernel for longer.
-func (g *readGate) tryRecvmsg(fd uintptr) bool {
-	for {
-		r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&g.msg)), unix.MSG_CMSG_CLOEXEC)
-		if e == unix.EINTR {
-			continue
-		}
-		if e == unix.EAGAIN {
-			if g.spin.again(fd) { // SPIN POLICY: read again, or park?
-				continue
-			}
-			return false
-		}
-		g.spin.woke() // SPIN POLICY: the read completed
-		if e != 0 {
-			r = 0
-		}
-		g.rn, g.rerr = int(r), e
-		return true
-	}
+// One implementation exists per platform family, selected by build tags:
+//
+//	transport_unix.go            the type over an AF_UNIX stream socket (SCM_RIGHTS)
+//	transport_recvmsg_*.go       recvmsg: raw system call with MSG_CMSG_CLOEXEC
+//	                             (Linux), or the portable call (every other Unix,
+//	                             and Linux with the nodeipc_portable tag)
+//	transport_pair*.go           socketpair creation, the child's end for Start
+//	transport_inherit_unix.go    the inherited NODE_CHANNEL_FD check
+//	transport_handle_unix.go     handle dup, inspect and convert (rxHandle, txHandle)
+//	transport_rights_unix.go     SCM_RIGHTS parsing
+//	transport_other.go           every platform without an implementation: each
+//	                             constructor fails with errUnsupported
+//
+// A Windows implementation (a libuv named pipe with 16-byte frame headers
+// on the wire, sockets passed as WSAPROTOCOL_INFOW blobs) provides the same
+// names with the same contract and narrows transport_other.go's constraint.
+//
+// ## Constructors (each returns a transport that owns its channel object)
+//
+//	newTransport(conn *net.UnixConn) (*transport, error)
+//	    New's: takes ownership of conn on success (close closes it); on
+//	    error conn is untouched and still the caller's.
+//	inheritTransport(fd int) (*transport, error)
+//	    FromEnv's: the inherited descriptor fd. It reports a channel that is
+//	    not usable (not an AF_UNIX stream socket, a listening socket) with an
+//	    error and leaves such an fd untouched; on success fd itself is closed
+//	    and the transport owns a close-on-exec duplicate.
+//	startTransport(cmd *exec.Cmd, env func(slot int) []string) (*transport, error)
+//	    Start's: creates the pair, gives the child its end (env(slot) returns
+//	    the child's environment for the slot its end has in the child),
+//	    starts cmd, closes the parent's copy of the child's end and returns
+//	    the parent's end. On error nothing is left open and cmd may or may not
+//	    have been started (cmd.Process says which).
+//
+// ## Methods
+//
+// Read side. Only one goroutine at a time calls them: the holder of the
+// read token (readGate). They may use scratch state kept in the transport,
+// so a steady stream of reads allocates nothing.
+//
+//	setup(maxHandles int, spinWait time.Duration)
+//	    called once, before the first read: at most maxHandles handles are
+//	    accepted per read (more are discarded by the kernel or the transport
+//	    and reported as truncated), and the spin policy's limit.
+//	read(p []byte) (n int, got []rxHandle, truncated bool, ctlErr, err error)
+//	    reads once into p (len(p) > 0), parking (on the netpoller) until data,
+//	    EOF, an error, or an interruption. n == 0 with a nil err is EOF. got
+//	    holds the handles received with these bytes, in order; the slice is
+//	    transport scratch valid until the next read, its handles belong to
+//	    the caller at once (close each one not used). truncated reports
+//	    handles lost by the system (MSG_CTRUNC); ctlErr reports malformed
+//	    ancillary data (handles found before it are still in got). err is
+//	    terminal except one wrapping os.ErrDeadlineExceeded (an interruption,
+//	    after which reading may go on); after close it wraps net.ErrClosed.
+//	    Handles are received close-on-exec: no process this one starts, at
+//	    any time, inherits one, even with an exec racing the read.
+//
+// Write side. Only one goroutine at a time calls them: the holder of the
+// writer's token (send.go). The bytes of one call are written whole and in
+// order, or the call fails (a partial write is reported through n so that
+// the caller can tell an intact stream from a broken one).
+//
+//	write(b []byte) (n int, err error)                 blocks until b is written
+//	writeHandle(b []byte, h txHandle) (n int, err error)
+//	    writes b with h attached to its first byte: the peer receives h
+//	    exactly once, with that byte. h stays the caller's.
+//	writev(bufs [][]byte) error
+//	    writes every buffer in order, with as few system calls as it can. It
+//	    may change the elements of bufs (not what they point to).
+//	tryWrite(b []byte) int
+//	    writes what the system takes now, never waiting, and returns how much
+//	    that was; errors are left for the next write to find.
+//
+// Any goroutine, any time:
+//
+//	interruptRead() / resumeRead()
+//	    make a parked or future read return an error wrapping
+//	    os.ErrDeadlineExceeded, and undo that. The caller serializes the
+//	    two (readGate.kickMu).
+//	interruptWrite() / resumeWrite()    the same for write, writeHandle, writev.
+//	close() error
+//	    closes the channel object; idempotent. A read or write in progress
+//	    returns an error wrapping net.ErrClosed.
+//
+// ## Handles
+//
+// txHandle is a handle ready to be sent: the transport's own duplicate of
+// a socket, made by dupHandle(h any) (txHandle, sockInfo, error) from a
+// caller's socket (a syscall.Conn or *os.File); the caller's socket is not
+// changed except that it is left non-blocking. The protocol code chooses
+// Node's handle type from the sockInfo. txHandle.close() releases the
+// duplicate; the writer calls it once the transfer ended.
+//
+// rxHandle is a received handle, not yet claimed by a NODE_HANDLE message.
+// Whoever holds one must call exactly one consuming method: close(), or
+// convert (handle.go), which calls the conversion methods (inspect,
+// streamConn, conn, listener, packetConn, connected, unbound) and then
+// close. The conversions return new Go objects with their own duplicates,
+// all close-on-exec. rxHandle is a small value; the zero value is no
+// handle. Both handle types are safe to use from one goroutine at a time.
+
+// errUnsupported is what every constructor returns where the platform has
+// no transport (transportSupported is false; see transport_other.go). It
+// wraps errors.ErrUnsupported and names the platform.
+var errUnsupported = fmt.Errorf("nodeipc: Node.js IPC channels are not supported on %s/%s: %w", runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
+
+// sockFamily and sockKind are a socket's address family and type, in the
+// few classes Node's handle types distinguish.
+type sockFamily uint8
+
+const (
+	famOther sockFamily = iota
+	famUnix
+	famInet4
+	famInet6
+)
+
+type sockKind uint8
+
+const (
+	kindOther sockKind = iota
+	kindStream
+	kindDgram
+)
+
+// sockInfo describes a socket, as libuv's uv_guess_handle classifies it.
+// domain and typ are the system's raw values, kept for messages.
+type sockInfo struct {
+	socket    bool
+	family    sockFamily
+	kind      sockKind
+	listening bool
+	domain    int
+	typ       int
 }
 
-// parseRights extracts the descriptors of every SCM_RIGHTS message in oob,
-// each wrapped in an *os.File so that it has an owner at once. Other control
-// messages are ignored, as libuv does. It walks the headers itself rather
-// than with unix.ParseSocketControlMessage, which drops every message (and
-// so leaks the descriptors already received) when a later header is
-// malformed, and unix.ParseUnixRights, which panics on a payload that is not
-// a multiple of 4 bytes. Descriptors found before a malformed header are
-// returned with the error; negative values are skipped.
-func parseRights(oob []byte) ([]*os.File, error) {
-	var files []*os.File
-	hdr := unix.CmsgLen(0) // aligned header size
-	for len(oob) >= unix.SizeofCmsghdr {
-		n, level, typ := cmsgHeader(oob)
-		if n < uint64(hdr) || n > uint64(len(oob)) {
-			return files, fmt.Errorf("control message length %d (%d bytes left)", n, len(oob))
-		}
-		l := int(n)
-		if level == unix.SOL_SOCKET && typ == unix.SCM_RIGHTS {
-			data := oob[hdr:l]
-			for i := 0; i+4 <= len(data); i += 4 {
-				fd := int32(binary.NativeEndian.Uint32(data[i:]))
-				if fd < 0 {
-					continue
-				}
-				files = append(files, os.NewFile(uintptr(fd), "nodeipc-handle"))
-			}
-		}
-		next := unix.CmsgSpace(l - hdr)
-		if next >= len(oob) {
-			break
-		}
-		oob = oob[next:]
+func (s sockInfo) inet() bool { return s.family == famInet4 || s.family == famInet6 }
+
+// String describes the socket with an article, for "... cannot be a
+// net.Socket".
+func (s sockInfo) String() string {
+	if !s.socket {
+		return "a descriptor that is not a socket"
 	}
-	return files, nil
+	fam := map[sockFamily]string{famUnix: "Unix-domain", famInet4: "IPv4", famInet6: "IPv6"}[s.family]
+	kind := map[sockKind]string{kindStream: "stream", kindDgram: "datagram"}[s.kind]
+	if fam == "" || kind == "" {
+		return fmt.Sprintf("a socket of domain %d and type %d", s.domain, s.typ)
+	}
+	if s.listening {
+		kind = "listening " + kind
+	}
+	article := "a"
+	if fam == "IPv4" || fam == "IPv6" {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %s %s socket", article, fam, kind)
 }
 
-// cmsgHeader decodes the cmsghdr at the start of b (at least
-// unix.SizeofCmsghdr bytes) without assuming b is aligned.
-func cmsgHeader(b []byte) (n uint64, level, typ int32) {
-	var h unix.Cmsghdr
-	off := int(unsafe.Sizeof(h.Len))
-	if off == 8 {
-		n = binary.NativeEndian.Uint64(b)
-	} else {
-		n = uint64(binary.NativeEndian.Uint32(b))
-	}
-	level = int32(binary.NativeEndian.Uint32(b[off:]))
-	typ = int32(binary.NativeEndian.Uint32(b[off+4:]))
-	return n, level, typ
-}
-
-// writeFrame writes b whole. When file is non-nil its descriptor rides on
-// the first sendmsg only; a short write is finished with plain writes, so the
-// peer receives the descriptor exactly once, with the frame's first byte.
-// It returns how many bytes were written. The caller holds the write token.
-func (c *Channel) writeFrame(b []byte, file *os.File) (int, error) {
-	c.rd.spin.wrote() // SPIN POLICY: a reply may be due
-	if file == nil {
-		return c.conn.Write(b)
-	}
-	var oob []byte
-	sc, err := file.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	if cerr := sc.Control(func(fd uintptr) { oob = unix.UnixRights(int(fd)) }); cerr != nil {
-		return 0, cerr
-	}
-	n, _, err := c.conn.WriteMsgUnix(b, oob, nil)
-	if err != nil || n == len(b) {
-		return n, err
-	}
-	m, err := c.conn.Write(b[n:])
-	return n + m, err
-}
+// aLongTimeAgo is the deadline that interrupts a parked read or write.
+var aLongTimeAgo = time.Unix(1, 0)
