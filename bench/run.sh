@@ -4,6 +4,9 @@
 #   bash bench/run.sh --quick
 #   bash bench/run.sh --runs=7 --json=bench-out/results.json
 #   bash bench/run.sh --serialization=advanced   (once advanced mode is wired in)
+#   bash bench/run.sh --load=1 --pin=0   idle, loaded (1 busy process) and
+#                                        one-CPU tables side by side
+#   bash bench/run.sh --workloads=pp16,pp1k --pairs=node-node,node-go,node-floor
 # NODE selects the Node binary (default: the pinned node20, else node on PATH).
 # BASE=<git rev> also builds cmd/go-child and bench/driver against the
 # library at that revision (this tree's bench/ and cmd/go-child sources) and
@@ -17,6 +20,15 @@ mkdir -p "$out"
 CGO_ENABLED=0 go build -o "$out/go-child" ./cmd/go-child
 CGO_ENABLED=0 go build -o "$out/driver" ./bench/driver
 extra=()
+# The floor child (blocking C, bench/floor/floor-child.c) needs a C compiler;
+# without one the table has no floor column.
+cc=${CC:-cc}
+if command -v "$cc" >/dev/null; then
+  "$cc" -O2 -o "$out/floor-child" bench/floor/floor-child.c
+  extra+=(--floor="$out/floor-child")
+else
+  echo "no C compiler ($cc): measuring without the floor child" >&2
+fi
 if [ -n "${BASE:-}" ]; then
   src=$out/base-src
   rm -rf "$src"
@@ -26,7 +38,7 @@ if [ -n "${BASE:-}" ]; then
   cp -r bench "$src/"
   cp -r cmd/go-child "$src/cmd/"
   (cd "$src" && CGO_ENABLED=0 go build -o "../go-child-base" ./cmd/go-child && CGO_ENABLED=0 go build -o "../driver-base" ./bench/driver)
-  extra=(--go-child-base="$out/go-child-base" --driver-base="$out/driver-base" --base-name="$BASE")
+  extra+=(--go-child-base="$out/go-child-base" --driver-base="$out/driver-base" --base-name="$BASE")
 fi
 node_bin=${NODE:-}
 if [ -z "$node_bin" ]; then

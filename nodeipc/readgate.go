@@ -269,6 +269,7 @@ func (c *Channel) readChunk() error {
 		return fmt.Errorf("%w: %w", ErrDisconnected, io.EOF)
 	}
 	buf = buf[:len(buf)+n]
+	whole := false
 	for {
 		s, e, next, ferr := c.codec.frame(buf[start:], &g.scanned, limit)
 		if ferr != nil {
@@ -291,7 +292,9 @@ func (c *Channel) readChunk() error {
 		if err := c.dispatch(payload); err != nil {
 			return err
 		}
+		whole = true
 	}
+	c.t.framed(whole) // SPIN POLICY: did this read complete a message?
 	if start == len(buf) {
 		buf = buf[:0]
 		start = 0

@@ -29,7 +29,7 @@ type transport struct {
 	rerr   unix.Errno
 	oob    []byte
 	got    []rxHandle
-	spin   adaptiveSpin
+	spin   spinPolicy // how a read that finds nothing waits (spin.go)
 }
 
 func newTransport(conn *net.UnixConn) (*transport, error) {
@@ -85,23 +85,22 @@ func (t *transport) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
 // recvmsg (recvmsgOnce, per platform) with the prepared msghdr, repeated
 // while the spin policy says so. It reports false to park on the netpoller.
 //
-// Before parking it may poll for up to Options.SpinWait: on a request/reply
-// channel the answer often arrives within tens of microseconds, and parking
-// and waking through the netpoller costs about as much again. The poller's
-// guarantees (deadlines, Close, preemption for the garbage collector) are
-// kept because the goroutine never blocks in the kernel.
+// Before parking it may poll, or wait in the kernel, for up to
+// Options.SpinWait (spin.go): on a request/reply channel the answer often
+// arrives within tens of microseconds, and parking and waking through the
+// netpoller costs about as much again. The poller's guarantees (deadlines,
+// Close, preemption for the garbage collector) are kept, delayed by at most
+// SpinWait.
 func (t *transport) tryRecvmsg(fd uintptr) bool {
-	var spinUntil int64
 	for {
 		r, e := t.recvmsgOnce(fd)
 		if e == unix.EINTR {
 			continue
 		}
 		if e == unix.EAGAIN {
-			if t.spin.again(&spinUntil) { // SPIN POLICY: poll again?
+			if t.spin.again(fd) { // SPIN POLICY: read again, or park?
 				continue
 			}
-			t.spin.parking() // SPIN POLICY: about to park
 			return false
 		}
 		t.spin.woke() // SPIN POLICY: the read completed
@@ -113,12 +112,16 @@ func (t *transport) tryRecvmsg(fd uintptr) bool {
 	}
 }
 
-func (t *transport) write(b []byte) (int, error) { return t.conn.Write(b) }
+func (t *transport) write(b []byte) (int, error) {
+	t.spin.wrote() // SPIN POLICY: a reply may be due
+	return t.conn.Write(b)
+}
 
 // writeHandle sends h's descriptor on the first sendmsg only; a short write
 // is finished with plain writes, so the peer receives the descriptor exactly
 // once, with the frame's first byte.
 func (t *transport) writeHandle(b []byte, h txHandle) (int, error) {
+	t.spin.wrote() // SPIN POLICY: a reply may be due
 	if h.f == nil {
 		return 0, errors.New("writeHandle: no handle")
 	}
@@ -141,12 +144,14 @@ func (t *transport) writeHandle(b []byte, h txHandle) (int, error) {
 // writev writes bufs with writev (net.Buffers consumes its own copy of the
 // slice header and advances the elements).
 func (t *transport) writev(bufs [][]byte) error {
+	t.spin.wrote() // SPIN POLICY: a reply may be due
 	b := net.Buffers(bufs)
 	_, err := b.WriteTo(t.conn)
 	return err
 }
 
 func (t *transport) tryWrite(b []byte) int {
+	t.spin.wrote() // SPIN POLICY: a reply may be due
 	var n int
 	var werr error
 	err := t.rc.Write(func(fd uintptr) bool {

@@ -12,18 +12,26 @@ const { fork, spawn } = require('node:child_process');
 const net = require('node:net');
 const path = require('node:path');
 
-const [goChild, dialer, connsArg, runsArg] = process.argv.slice(2);
-if (!goChild || !dialer) {
-  console.error('usage: node parent.js GO_CHILD DIALER [CONNS] [RUNS]');
+const [goArg, dialer, connsArg, runsArg, floorChild] = process.argv.slice(2);
+if (!goArg || !dialer) {
+  console.error('usage: node parent.js GO_CHILD DIALER [CONNS] [RUNS] [FLOOR_CHILD]');
   process.exit(2);
 }
 const conns = Number(connsArg || 5000);
 const runs = Number(runsArg || 3);
 const TEXT = 'ok';
 
+const exes = {}; // kind → executable
+for (const g of goArg.split(',')) {
+  const i = g.indexOf('=');
+  if (i < 0) exes.go = g; else exes[`go:${g.slice(0, i)}`] = g.slice(i + 1);
+}
+if (floorChild) exes.floor = floorChild;
+const kinds = ['node', ...Object.keys(exes)];
+
 function forkChild(kind) {
-  if (kind === 'go') return fork('serve', [TEXT], { execPath: goChild, execArgv: [] });
-  return fork(path.join(__dirname, 'node-child.js'), [TEXT]);
+  if (kind === 'node') return fork(path.join(__dirname, 'node-child.js'), [TEXT]);
+  return fork('serve', [TEXT], { execPath: exes[kind], execArgv: [] });
 }
 
 async function once(kind) {
@@ -49,19 +57,25 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.fl
 
 async function main() {
   console.log(`node ${process.version}, ${conns} connections per run, ${runs} interleaved runs`);
-  const res = { go: [], node: [] };
+  const res = Object.fromEntries(kinds.map((k) => [k, []]));
   for (let r = 0; r < runs; r++) {
-    for (const kind of r % 2 ? ['node', 'go'] : ['go', 'node']) {
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[(i + r) % kinds.length];
       const v = await once(kind);
       res[kind].push(v);
       console.log(`run ${r + 1} ${kind}-child ${v.toFixed(0)} conns/s`);
     }
   }
-  const g = median(res.go);
-  const n = median(res.node);
-  console.log(`go-child   median ${g.toFixed(0)} conns/s (${res.go.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`node-child median ${n.toFixed(0)} conns/s (${res.node.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`ratio go/node ${(g / n).toFixed(2)}x`);
+  const med = Object.fromEntries(kinds.map((k) => [k, median(res[k])]));
+  for (const k of kinds) {
+    console.log(`${(k + '-child').padEnd(12)} median ${med[k].toFixed(0)} conns/s (${res[k].map((x) => x.toFixed(0)).join(', ')})`);
+  }
+  for (const k of kinds.filter((x) => x.startsWith('go'))) {
+    let line = `ratio ${k}/node ${(med[k] / med.node).toFixed(2)}x`;
+    if (med.floor) line += `, ${k}/floor ${(med[k] / med.floor).toFixed(2)}x`;
+    console.log(line);
+  }
+  if (med.floor) console.log(`ratio floor/node ${(med.floor / med.node).toFixed(2)}x`);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Builds go-child and the dialer, then runs the hand-off benchmark:
+# Builds go-child, the floor child and the dialer, then runs the hand-off
+# benchmark (Node child, Go child and floor child in rotating runs):
 #   bash bench/handoff/run.sh [CONNS=5000] [RUNS=3]
 # NODE selects the Node binary (default: the pinned Node 20, else node on PATH).
+# GO_CHILDREN=LABEL=PATH,... measures other go-child builds as well.
+# Without a C compiler (CC, default cc) the floor child is left out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p bin
 go build -o bin/go-child ./cmd/go-child
 go build -o bin/dialer ./bench/handoff/dialer
+floor=
+if command -v "${CC:-cc}" >/dev/null; then
+  "${CC:-cc}" -O2 -o bin/floor-child bench/floor/floor-child.c
+  floor=$PWD/bin/floor-child
+fi
 NODE=${NODE:-node_modules/node20/bin/node}
 [ -x "$NODE" ] || NODE=$(command -v node)
-exec "$NODE" bench/handoff/parent.js "$PWD/bin/go-child" "$PWD/bin/dialer" "${1:-5000}" "${2:-3}"
+go_children=$PWD/bin/go-child
+[ -n "${GO_CHILDREN:-}" ] && go_children=$go_children,$GO_CHILDREN
+exec "$NODE" bench/handoff/parent.js "$go_children" "$PWD/bin/dialer" "${1:-5000}" "${2:-3}" $floor
