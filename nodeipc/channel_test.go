@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package nodeipc_test
 
 import (
@@ -17,7 +19,7 @@ import (
 // *net.UnixConn, closed when the test ends.
 func socketpair(t testing.TB) (*net.UnixConn, *net.UnixConn) {
 	t.Helper()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := nodeipc.SocketpairForTest(syscall.SOCK_STREAM)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package nodeipc_test
 
 import (
@@ -192,7 +194,7 @@ func TestSoakHandles(t *testing.T) {
 // socketpairNoCleanup is socketpair without t.Cleanup, for loops that
 // close the ends themselves.
 func socketpairNoCleanup(t *testing.T) (*net.UnixConn, *net.UnixConn) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := nodeipc.SocketpairForTest(syscall.SOCK_STREAM)
 	if err != nil {
 		panic(err)
 	}

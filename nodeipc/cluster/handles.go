@@ -2,14 +2,11 @@ package cluster
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // primaryHandle is a server the primary keeps for its workers, under one
@@ -68,7 +65,7 @@ func (p *Primary) queryServer(c *Child, in *inMsg) {
 func (p *Primary) newHandle(c *Child, in *inMsg, key string, port int64) (primaryHandle, error) {
 	at := jsString(in.AddressType)
 	if (at != "4" && at != "6") || in.FD != nil || port < 0 {
-		return nil, syscall.ENOTSUP
+		return nil, errNotSupported()
 	}
 	host := ""
 	if in.Address != nil {
@@ -272,32 +269,4 @@ func bindTCP(host string, port int, v6 bool) (*os.File, error) {
 		return nil, syscall.EINVAL
 	}
 	return bindTCPAddr(ip, port)
-}
-
-func bindTCPAddr(ip net.IP, port int) (*os.File, error) {
-	family := unix.AF_INET6
-	var sa unix.Sockaddr
-	if ip4 := ip.To4(); ip4 != nil && !ip.Equal(net.IPv6zero) {
-		family = unix.AF_INET
-		s := &unix.SockaddrInet4{Port: port}
-		copy(s.Addr[:], ip4)
-		sa = s
-	} else {
-		s := &unix.SockaddrInet6{Port: port}
-		copy(s.Addr[:], ip.To16())
-		sa = s
-	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setsockopt", err)
-	}
-	if err := unix.Bind(fd, sa); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("bind %s: %w", net.JoinHostPort(ip.String(), strconv.Itoa(port)), err)
-	}
-	return os.NewFile(uintptr(fd), "cluster-shared-socket"), nil
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
-	"golang.org/x/sys/unix"
 )
 
 // defaultBacklog is what Node passes to listen(2) when no backlog was given.
@@ -200,11 +199,11 @@ func listenFile(f *os.File) (net.Listener, error) {
 		return nil, err
 	}
 	var lerr error
-	if err := sc.Control(func(fd uintptr) { lerr = unix.Listen(int(fd), defaultBacklog) }); err != nil {
+	if err := sc.Control(func(fd uintptr) { lerr = listenFD(fd, defaultBacklog) }); err != nil {
 		return nil, err
 	}
 	if lerr != nil {
-		return nil, os.NewSyscallError("listen", lerr)
+		return nil, lerr
 	}
 	return net.FileListener(f)
 }
