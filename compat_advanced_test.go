@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package compat
 
 import (
@@ -61,7 +63,7 @@ func goAdvancedValues() []any {
 		map[string]any{"big": new(big.Int).Lsh(big.NewInt(1), 100), "neg": big.NewInt(-7)},
 		point{X: 1, Y: -2},
 		"Ω two-byte", "latin1 é", "emoji 😀", "",
-		math.Inf(1), math.Copysign(0, -1), math.MaxInt32, math.MaxInt32 + 1,
+		math.Inf(1), math.Copysign(0, -1), math.MaxInt32, int64(math.MaxInt32) + 1,
 		[]any{v8.Undefined{}, nil},
 		&v8.Map{Entries: []v8.MapEntry{{Key: 1, Value: "one"}, {Key: "k", Value: []any{}}}},
 		&v8.Set{Values: []any{1, "a"}},

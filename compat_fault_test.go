@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package compat
 
 import (
@@ -320,7 +322,7 @@ func helperHandleNoAck() int {
 	oob := make([]byte, unix.CmsgSpace(4*4))
 	var got []byte
 	for !strings.Contains(string(got), `"NODE_HANDLE"`) || !strings.Contains(string(got), "\n") {
-		n, _, _, _, err := unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		n, _, _, _, err := unix.Recvmsg(fd, buf, oob, 0) // exits without exec: no CLOEXEC needed
 		if err == unix.EAGAIN || err == unix.EINTR {
 			time.Sleep(5 * time.Millisecond)
 			continue

@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package nodeipc
 
 import (
@@ -78,7 +80,7 @@ func BenchmarkJSONFrameSplit(b *testing.B) {
 
 func benchPair(b *testing.B) (*Channel, *Channel) {
 	b.Helper()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := SocketpairForTest(syscall.SOCK_STREAM)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
 )
@@ -75,7 +76,7 @@ func (advancedCodec) appendInternal(dst []byte, fields []field) ([]byte, error) 
 	for i, f := range fields {
 		obj.Props[i] = v8.Property{Key: f.key, Value: f.val}
 	}
-	return appendFramed(dst, 1<<62, func(b []byte) ([]byte, error) { return v8.AppendMarshal(b, obj) })
+	return appendFramed(dst, math.MaxInt, func(b []byte) ([]byte, error) { return v8.AppendMarshal(b, obj) })
 }
 
 func (advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int, err error) {

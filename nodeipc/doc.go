@@ -67,6 +67,18 @@
 // Disconnecting is closing the socket: there is no goodbye message. EOF or a
 // read error from the peer disconnects the channel.
 //
+// # Platforms
+//
+// Linux, macOS, FreeBSD, NetBSD and OpenBSD: the channel is an AF_UNIX
+// stream socket with SCM_RIGHTS, as in Node. Linux is tested against real
+// Node on amd64, 386, arm64 and s390x; the code paths macOS runs (no
+// SOCK_CLOEXEC or MSG_CMSG_CLOEXEC: descriptors made close-on-exec under
+// syscall.ForkLock; the family from getsockname; the portable recvmsg) are
+// selected on Linux with the nodeipc_portable build tag and tested there;
+// macOS and the BSDs are compiled, not run. Elsewhere (Windows until its
+// transport lands, plan9, js/wasm, wasip1) the package builds and FromEnv,
+// New and Start return an error wrapping errors.ErrUnsupported.
+//
 // # Concurrency and ownership
 //
 // A Channel owns its socket and runs two goroutines (a reader and a writer)

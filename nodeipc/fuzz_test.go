@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package nodeipc
 
 import (
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/nodeipc/nodeipc-go/internal/testsock"
 	"golang.org/x/sys/unix"
@@ -229,9 +232,9 @@ func FuzzChannelRead(f *testing.F) {
 				if i < 8 && fdMask&(1<<i) != 0 {
 					var pfd [2]int
 					if i%2 == 1 {
-						pfd, _ = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+						pfd, _ = SocketpairForTest(unix.SOCK_STREAM)
 					} else {
-						unix.Pipe2(pfd[:], unix.O_CLOEXEC)
+						pfd, _ = PipeForTest()
 					}
 					extra = pfd[:]
 					oob = unix.UnixRights(pfd[0])
@@ -341,7 +344,7 @@ func FuzzParseRights(f *testing.F) {
 	f.Add(unix.UnixRights(1, 2, 3))
 	f.Add(append(unix.UnixRights(1), unix.UnixRights(2, 3)...))
 	f.Add(append(unix.UnixRights(1), 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0))
-	cred := unix.UnixCredentials(&unix.Ucred{Pid: 1, Uid: 2, Gid: 3})
+	cred := cmsgForTest(unix.SOL_SOCKET, unix.SCM_RIGHTS+100, make([]byte, 12)) // not SCM_RIGHTS
 	f.Add(append(cred, unix.UnixRights(4)...))
 	odd := unix.UnixRights(1, 2)
 	odd[0] -= 3 // a length that is not a multiple of 4 past the header
@@ -449,4 +452,14 @@ func TestReadBufferSizes(t *testing.T) {
 			t.Fatalf("line %d: %d bytes %.20q, want %d bytes %.20q", i, len(m.Raw()), m.Raw(), len(w), w)
 		}
 	}
+}
+
+// cmsgForTest returns one control message of the given level and type.
+func cmsgForTest(level, typ int32, payload []byte) []byte {
+	b := make([]byte, unix.CmsgSpace(len(payload)))
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&b[0]))
+	h.Level, h.Type = level, typ
+	h.SetLen(unix.CmsgLen(len(payload)))
+	copy(b[unix.CmsgLen(0):], payload)
+	return b
 }

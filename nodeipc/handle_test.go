@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package nodeipc_test
 
 import (
@@ -628,7 +630,7 @@ func TestSendHandleRejectsNonSockets(t *testing.T) {
 	pr, pw, _ := os.Pipe()
 	defer pr.Close()
 	defer pw.Close()
-	seq, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	seq, err := nodeipc.SocketForTest(unix.AF_UNIX, unix.SOCK_SEQPACKET)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package nodeipc_test
 
 import (
@@ -451,7 +453,7 @@ func TestMalformedInput(t *testing.T) {
 			defer file.Close()
 			prf, pwf := pipeFiles(t)
 			pr, pw := int(prf.Fd()), int(pwf.Fd())
-			dg, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+			dg, err := nodeipc.SocketpairForTest(unix.SOCK_DGRAM)
 			if err != nil {
 				t.Fatal(err)
 			}

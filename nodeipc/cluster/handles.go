@@ -2,14 +2,11 @@ package cluster
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // primaryHandle is a server the primary keeps for its workers, under one
@@ -346,38 +343,4 @@ func bindTCP(host string, port int, v6, v6only bool) (*os.File, error) {
 		return nil, syscall.EINVAL
 	}
 	return bindTCPAddr(ip, port, v6only)
-}
-
-func bindTCPAddr(ip net.IP, port int, v6only bool) (*os.File, error) {
-	family := unix.AF_INET6
-	var sa unix.Sockaddr
-	if ip4 := ip.To4(); ip4 != nil && !ip.Equal(net.IPv6zero) {
-		family = unix.AF_INET
-		s := &unix.SockaddrInet4{Port: port}
-		copy(s.Addr[:], ip4)
-		sa = s
-	} else {
-		s := &unix.SockaddrInet6{Port: port}
-		copy(s.Addr[:], ip.To16())
-		sa = s
-	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setsockopt", err)
-	}
-	if family == unix.AF_INET6 && v6only {
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
-			unix.Close(fd)
-			return nil, os.NewSyscallError("setsockopt", err)
-		}
-	}
-	if err := unix.Bind(fd, sa); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("bind %s: %w", net.JoinHostPort(ip.String(), strconv.Itoa(port)), err)
-	}
-	return os.NewFile(uintptr(fd), "cluster-shared-socket"), nil
 }

@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
-	"golang.org/x/sys/unix"
 )
 
 // defaultBacklog is what Node passes to listen(2) when no backlog was given.
@@ -310,11 +309,11 @@ func listenFile(f *os.File, backlog int) (net.Listener, error) {
 		return nil, err
 	}
 	var lerr error
-	if err := sc.Control(func(fd uintptr) { lerr = unix.Listen(int(fd), backlog) }); err != nil {
+	if err := sc.Control(func(fd uintptr) { lerr = listenFD(fd, backlog) }); err != nil {
 		return nil, err
 	}
 	if lerr != nil {
-		return nil, os.NewSyscallError("listen", lerr)
+		return nil, lerr
 	}
 	return net.FileListener(f)
 }

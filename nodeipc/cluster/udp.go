@@ -6,10 +6,8 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"syscall"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
-	"golang.org/x/sys/unix"
 )
 
 // ListenPacket asks the primary for a UDP socket, as a dgram socket's
@@ -160,27 +158,6 @@ func (p *PacketConn) shut(notify bool) error {
 		}
 	}
 	return p.UDPConn.Close()
-}
-
-// socketControl sets the options Node's flags stand for before bind.
-func socketControl(v6only, reuseAddr bool) func(string, string, syscall.RawConn) error {
-	return func(network, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			if reuseAddr {
-				if serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); serr != nil {
-					return
-				}
-			}
-			if v6only && (network == "tcp6" || network == "udp6") {
-				serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
-			}
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}
 }
 
 // listenExclusive listens in this process, as Node's `exclusive: true`

