@@ -33,7 +33,7 @@ type Channel struct {
 	w  writer
 	in inbox
 	sl socketLists
-	rd readGate // who reads the socket (readgate.go)
+	rd readGate // who reads the socket (reader.go)
 
 	lst listenRoute // handles routed to an open Listener (listener.go)
 

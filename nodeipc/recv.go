@@ -230,19 +230,6 @@ func (c *Channel) deliver(m *Message) error {
 	return nil
 }
 
-// dispatch routes one payload. A returned error is fatal.
-func (c *Channel) dispatch(payload []byte) error {
-	in, err := c.codec.parse(payload)
-	if err != nil {
-		c.report(err)
-		return nil
-	}
-	if in.cmd == "" {
-		return c.deliver(in.msg)
-	}
-	return c.handleInternal(in)
-}
-
 // trimFiles closes received descriptors beyond what any message could still
 // claim: Node sends at most one descriptor per message and one message with a
 // handle at a time, so more than MaxFDsPerRead waiting is a flood.

@@ -12,7 +12,7 @@ import (
 // Everything that touches the operating system's channel object (the
 // socket descriptor on Unix) lives behind one unexported type, transport,
 // and the two handle types it produces and consumes, rxHandle and txHandle.
-// The protocol code (the writer in send.go, the reader in readgate.go,
+// The protocol code (the writer in send.go, the reader in reader.go,
 // handles in handle.go, socket lists) deals in bytes, frames and these
 // types only; it never sees a descriptor and never imports x/sys/unix.
 //

@@ -5,6 +5,19 @@ import (
 	"net"
 )
 
+// dispatch routes one payload. A returned error is fatal.
+func (c *Channel) dispatch(payload []byte) error {
+	in, err := c.codec.parse(payload)
+	if err != nil {
+		c.report(err)
+		return nil
+	}
+	if in.cmd == "" {
+		return c.deliver(in.msg)
+	}
+	return c.handleInternal(in)
+}
+
 // handleInternal reacts to one internal message, on the read goroutine. A
 // returned error is fatal to the channel.
 func (c *Channel) handleInternal(in inbound) error {
