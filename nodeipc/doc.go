@@ -71,13 +71,18 @@
 //
 // Linux, macOS, FreeBSD, NetBSD and OpenBSD: the channel is an AF_UNIX
 // stream socket with SCM_RIGHTS, as in Node. Linux is tested against real
-// Node on amd64, 386, arm64 and s390x; the code paths macOS runs (no
-// SOCK_CLOEXEC or MSG_CMSG_CLOEXEC: descriptors made close-on-exec under
-// syscall.ForkLock; the family from getsockname; the portable recvmsg) are
-// selected on Linux with the nodeipc_portable build tag and tested there;
-// macOS and the BSDs are compiled, not run. Elsewhere (Windows until its
-// transport lands, plan9, js/wasm, wasip1) the package builds and FromEnv,
-// New and Start return an error wrapping errors.ErrUnsupported.
+// Node on amd64, arm64 and s390x (in-process on 386); the code paths macOS
+// runs (no SOCK_CLOEXEC or MSG_CMSG_CLOEXEC: descriptors made close-on-exec
+// under syscall.ForkLock; the family from getsockname; the portable recvmsg)
+// are selected on Linux with the nodeipc_portable build tag and tested
+// there; macOS and the BSDs are compiled, not run.
+//
+// Windows: the channel is libuv's named pipe, every write a 16-byte libuv
+// frame, sockets passed as WSAPROTOCOL_INFOW blobs. FromEnv, Start, both
+// serializations and TCP socket hand-off both ways work (tested with the
+// real Windows node.exe under wine); New and package cluster return an
+// error wrapping errors.ErrUnsupported. Elsewhere (plan9, js/wasm, wasip1)
+// the package builds and FromEnv, New and Start return such an error too.
 //
 // # Concurrency and ownership
 //
