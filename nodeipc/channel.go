@@ -165,9 +165,11 @@ func (c *Channel) fail(err error) {
 // SendHandle returned nil has been handed to the kernel and is delivered.
 //
 // Close waits for the channel's goroutines to finish and closes file
-// descriptors received but not yet claimed. It returns an error if queued
-// messages could not be written (they are also reported to the Send calls
-// waiting on them). Calling Close again returns nil.
+// descriptors received but not yet claimed, and the handles of messages
+// not yet received (such a message, if received after Close, has none).
+// It returns an error if queued messages could not be written (they are
+// also reported to the Send calls waiting on them). Calling Close again
+// returns nil.
 func (c *Channel) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
@@ -178,6 +180,7 @@ func (c *Channel) Close() error {
 		<-c.rd.tok // a Recv reading the socket has seen the close
 		c.rd.hold.Stop()
 		c.in.files.closeAll()
+		c.in.dropHandles()
 	})
 	return err
 }

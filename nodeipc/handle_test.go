@@ -822,3 +822,40 @@ func TestUnsolicitedAck(t *testing.T) {
 		t.Fatalf("Recv = %v, %v", m, err)
 	}
 }
+
+// TestCloseClosesUnreceivedHandles: handles that arrived with messages
+// nobody received are closed by Close; no descriptor is left.
+func TestCloseClosesUnreceivedHandles(t *testing.T) {
+	a, b := pair(t, nil)
+	ctx := ctxT(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	before := countFDs(t)
+	for i := range 3 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SendHandle(ctx, i, c.(*net.TCPConn), nil); err != nil { // moved: closed once acknowledged
+			t.Fatal(err)
+		}
+		srv.Close()
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after := countFDs(t); after > before {
+		t.Errorf("descriptors: %d before the transfers, %d after Close", before, after)
+	}
+	m, err := b.Recv(ctx)
+	if err == nil && m.Handle() != nil {
+		t.Errorf("a message received after Close still has its handle %T", m.Handle())
+	}
+}

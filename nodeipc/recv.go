@@ -166,6 +166,25 @@ func (in *inbox) finish(err error) {
 	in.mu.Unlock()
 }
 
+// dropHandles closes the handles of the messages still queued, for Close:
+// what nobody received is still the channel's. A message received after
+// Close has no handle (Handle returns nil), its HandleType still names the
+// type it came as.
+func (in *inbox) dropHandles() {
+	in.mu.Lock()
+	var hs []any
+	for i := in.head; i < len(in.q); i++ {
+		if m := in.q[i].m; m != nil && m.handle != nil {
+			hs = append(hs, m.handle)
+			m.handle = nil
+		}
+	}
+	in.mu.Unlock()
+	for _, h := range hs {
+		closeHandle(h)
+	}
+}
+
 // pending reports whether tryPop would return something.
 func (in *inbox) pending() bool {
 	in.mu.Lock()
