@@ -56,7 +56,7 @@ func ExampleFromEnv() {
 // other receives. With Node, the other end is a Node process (see FromEnv
 // and Start).
 func ExampleNew() {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func ExampleMessage_Conn() {
 
 // unixPair returns the two ends of a connected AF_UNIX stream socketpair.
 func unixPair() (*net.UnixConn, *net.UnixConn) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		log.Fatal(err)
 	}

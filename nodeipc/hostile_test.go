@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package nodeipc_test
 
 import (
@@ -10,17 +12,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nodeipc/nodeipc-go/internal/testsock"
 	"github.com/nodeipc/nodeipc-go/nodeipc"
 )
 
@@ -225,7 +226,7 @@ func jsonSkipped(ctx context.Context, ch *nodeipc.Channel) (string, error) {
 // hostileWorker runs the case named by the environment and prints its
 // result; it is the whole of a re-executed test binary's work.
 func hostileWorker(name string) int {
-	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: hostileLimit, Max: hostileLimit}); err != nil {
+	if err := limitAddressSpace(hostileLimit); err != nil {
 		fmt.Fprintln(os.Stderr, "setrlimit:", err)
 		return 2
 	}
@@ -239,18 +240,11 @@ func hostileWorker(name string) int {
 		fmt.Fprintln(os.Stderr, "unknown case", name)
 		return 2
 	}
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	a, peer, err := testsock.Pair()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	conn := func(fd int) *net.UnixConn {
-		f := os.NewFile(uintptr(fd), "pair")
-		c, _ := net.FileConn(f)
-		f.Close()
-		return c.(*net.UnixConn)
-	}
-	a, peer := conn(fds[0]), conn(fds[1])
 	ch, err := nodeipc.New(a, &nodeipc.Options{Serialization: tc.mode})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

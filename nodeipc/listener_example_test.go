@@ -1,3 +1,5 @@
+//go:build darwin || freebsd || linux || netbsd || openbsd
+
 package nodeipc_test
 
 import (
@@ -53,7 +55,7 @@ func ExampleChannel_Listen() {
 }
 
 func examplePair() (*nodeipc.Channel, *nodeipc.Channel) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		panic(err)
 	}

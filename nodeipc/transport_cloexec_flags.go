@@ -8,6 +8,11 @@ import "golang.org/x/sys/unix"
 // MSG_CMSG_CLOEXEC: descriptors are close-on-exec from the moment they
 // exist, with no lock.
 
+// msgCmsgCloexec and closeOnExecRights serve the portable recvmsg
+// (transport_recvmsg_portable.go: the BSDs); Linux's raw recvmsg passes the
+// flag itself.
+//
+//lint:ignore U1000 used by the portable recvmsg on the BSDs
 const msgCmsgCloexec = unix.MSG_CMSG_CLOEXEC
 
 func socketpairCloexec() ([2]int, error) {
@@ -15,4 +20,6 @@ func socketpairCloexec() ([2]int, error) {
 }
 
 // closeOnExecRights is not needed here: recvmsg sets the flag.
+//
+//lint:ignore U1000 used by the portable recvmsg on the BSDs
 func closeOnExecRights([]byte) {}

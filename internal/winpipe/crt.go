@@ -23,7 +23,7 @@ func CRTHandle(block []byte, fd int) (handle uint64, flags byte, err error) {
 	}
 	count := int64(int32(binary.LittleEndian.Uint32(block)))
 	if count < 0 || 4+9*count > int64(len(block)) {
-		return 0, 0, fmt.Errorf("C runtime handle block of %d bytes cannot hold %d descriptors", len(block), count)
+		return 0, 0, fmt.Errorf("the C runtime handle block of %d bytes cannot hold %d descriptors", len(block), count)
 	}
 	if fd < 0 || int64(fd) >= count {
 		return 0, 0, fmt.Errorf("descriptor %d is not in the C runtime handle block (%d descriptors)", fd, count)

@@ -31,8 +31,6 @@ func socketControl(bool, bool) func(string, string, syscall.RawConn) error {
 
 func listenFD(uintptr, int) error { return errUnsupported() }
 
-func errNotSupported() error { return errUnsupported() }
-
 func errUnsupported() error {
 	return fmt.Errorf("cluster: not supported on %s/%s: %w", runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
 }

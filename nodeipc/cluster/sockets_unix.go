@@ -181,10 +181,6 @@ func bindTCPAddr(ip net.IP, port int, v6only bool) (*os.File, error) {
 	return os.NewFile(uintptr(fd), "cluster-shared-socket"), nil
 }
 
-// errNotSupported is the errno for a listen request the primary cannot
-// serve.
-func errNotSupported() error { return syscall.ENOTSUP }
-
 // listenFD calls listen(2) on fd.
 func listenFD(fd uintptr, backlog int) error {
 	if err := unix.Listen(int(fd), backlog); err != nil {
