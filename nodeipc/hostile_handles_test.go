@@ -20,8 +20,8 @@ import (
 // to three retransmissions). Every level is unwrapped, as Node's receiver
 // does: one ACK, the innermost type, key and message. A triple wrap used to
 // be dropped without an error; past 8 levels the frame is reported.
+// Not parallel: it counts the process's descriptors.
 func TestMultiplyWrappedHandle(t *testing.T) {
-	t.Parallel()
 	ctx := ctxT(t)
 	ch, peer := rawPeer(t, nil)
 	wrap := func(levels int) string {

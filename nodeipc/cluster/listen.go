@@ -262,6 +262,12 @@ func (w *Worker) onQueryReply(m *nodeipc.Message, in *inMsg, network, address st
 		w.send(nil, "act", "close", "key", l.key)
 		return nil, fmt.Errorf("cluster: listen %s %s: unexpected handle %T", network, address, h)
 	}
+	if network == "unix" {
+		// The path asked for, as a Node worker's server.address() gives it:
+		// the primary may have bound the socket by a shorter relative form
+		// of it (the address limit), which getsockname then reports.
+		l.addr = &net.UnixAddr{Name: address, Net: "unix"}
+	}
 	w.mu.Lock()
 	if _, dup := w.servers[l.key]; dup {
 		w.mu.Unlock()
