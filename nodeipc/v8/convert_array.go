@@ -1,6 +1,7 @@
 package v8
 
 import (
+	"math"
 	"reflect"
 	"strconv"
 )
@@ -37,12 +38,12 @@ func prefixPath(err error, step string) {
 // sparseExtent returns the slice length a sparse array expands to (its
 // highest index below Length, plus one) and how many index properties it
 // holds.
-func sparseExtent(a *Array) (n, present int) {
+func sparseExtent(a *Array) (n uint64, present int) {
 	for _, p := range a.Props {
 		if i, ok := arrayIndex(p.Key); ok && i < a.Length {
 			present++
-			if int(i) >= n {
-				n = int(i) + 1
+			if uint64(i) >= n {
+				n = uint64(i) + 1 // in uint64: it can pass math.MaxInt on 32-bit
 			}
 		}
 	}
@@ -60,10 +61,11 @@ func (c *converter) toSlice(t reflect.Type, v any) (reflect.Value, error) {
 		if !x.Sparse {
 			return c.fillSlice(t, x.Elements)
 		}
-		n, present := sparseExtent(x)
-		if n > c.sparse && n > 2*present {
-			return reflect.Value{}, &SparseArrayError{Length: int(x.Length), Extent: n, Present: present, Limit: c.sparse}
+		ext, present := sparseExtent(x)
+		if ext > math.MaxInt || (ext > uint64(c.sparse) && ext > 2*uint64(present)) {
+			return reflect.Value{}, &SparseArrayError{Length: clampInt(uint64(x.Length)), Extent: clampInt(ext), Present: present, Limit: c.sparse}
 		}
+		n := int(ext)
 		s := reflect.MakeSlice(t, n, n)
 		for _, p := range x.Props {
 			if i, ok := arrayIndex(p.Key); ok && int(i) < n {
@@ -121,4 +123,12 @@ func (c *converter) toArray(dst reflect.Value, v any) error {
 		}
 	}
 	return nil
+}
+
+// clampInt is n as an int, math.MaxInt where it does not fit (32-bit).
+func clampInt(n uint64) int {
+	if n > math.MaxInt {
+		return math.MaxInt
+	}
+	return int(n)
 }

@@ -231,6 +231,11 @@ func (r *reader) readValue() (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if uint64(v) > math.MaxInt {
+				// 2^31 and above on 32-bit platforms: int would wrap.
+				// The same number as a Double (it re-encodes as 'N').
+				return Double(float64(v)), nil
+			}
 			return int(v), nil
 		case 'N':
 			f, err := r.double()

@@ -44,7 +44,7 @@ func TestSparseArrayNotExpanded(t *testing.T) {
 		if !errors.As(err, &se) || !errors.Is(err, ErrSparseArray) {
 			t.Fatalf("index %d into []int: %v, want *SparseArrayError", idx, err)
 		}
-		if se.Path != ".items" || se.Present != 1 || se.Extent != int(idx)+1 || se.Limit != DefaultMaxSparseLength {
+		if se.Path != ".items" || se.Present != 1 || se.Extent != clampInt(uint64(idx)+1) || se.Limit != DefaultMaxSparseLength {
 			t.Errorf("index %d: error fields %+v", idx, se)
 		}
 		if n > 64<<10 {

@@ -2,6 +2,7 @@ package jsonx
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"strconv"
 	"unicode/utf16"
@@ -248,7 +249,7 @@ func (r *rewriter) object(dst []byte) ([]byte, bool) {
 	slices.SortStableFunc(ms, func(a, b member) int {
 		switch {
 		case a.isIdx && b.isIdx:
-			return int(int64(a.index) - int64(b.index))
+			return cmp.Compare(a.index, b.index) // a difference overflows int on 32-bit
 		case a.isIdx:
 			return -1
 		case b.isIdx:
