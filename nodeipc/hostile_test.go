@@ -316,6 +316,7 @@ func runHostile(t *testing.T, name string) (hostileResult, error) {
 // receiving (and decoding, where the case decodes) touches no more memory
 // than the documented budget: a small multiple of the bytes received.
 func TestHostilePeer(t *testing.T) {
+	skipUnlessSelfExec(t)
 	const slackKiB = 24 << 10 // runtime, read buffer growth, GC timing
 	for _, tc := range hostileCases() {
 		if tc.large && !*hostileFull {

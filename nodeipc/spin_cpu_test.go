@@ -99,6 +99,7 @@ func trickle(t *testing.T, fd int, gap, d time.Duration) int {
 // than with the spin disabled (the cost of one wake-up per byte), and an
 // idle channel costs nothing.
 func TestSpinCPU(t *testing.T) {
+	skipUnlessSelfExec(t)
 	if testing.Short() {
 		t.Skip("runs child processes for about two seconds")
 	}

@@ -84,7 +84,7 @@ func sends(ch *nodeipc.Channel) error {
 		return err
 	}
 	port := l.Addr().(*net.TCPAddr).Port
-	if err := ch.SendHandle(ctx, map[string]any{"kind": "server", "port": port}, l, nil); err != nil {
+	if err := ch.SendHandle(ctx, map[string]any{"kind": "server", "port": port}, l.(*net.TCPListener), nil); err != nil {
 		return fmt.Errorf("SendHandle(server): %w", err)
 	}
 	l.Close()
@@ -103,7 +103,7 @@ func sends(ch *nodeipc.Channel) error {
 	if err != nil {
 		return err
 	}
-	if err := ch.SendHandle(ctx, map[string]any{"kind": "socket"}, srv, nil); err != nil {
+	if err := ch.SendHandle(ctx, map[string]any{"kind": "socket"}, srv.(*net.TCPConn), nil); err != nil {
 		return fmt.Errorf("SendHandle(socket): %w", err)
 	}
 	client.SetReadDeadline(time.Now().Add(30 * time.Second))
