@@ -18,5 +18,5 @@ go test -race -count=1 -tags nodeipc_portable ./nodeipc/...
 echo "portable in-process suite: $((SECONDS - t0)) s"
 t0=$SECONDS
 go test -count=1 -tags nodeipc_portable -timeout 20m \
-  -run '^(TestNodeForksGoChild|TestGoForksNodeChild|TestNodeSendsHandles|TestGoSendsHandles)$' .
+  -run '^(TestNodeForksGoChild|TestGoForksNodeChild|TestNodeSendsHandles|TestGoSendsHandles)$' ./compat
 echo "portable compat subset ($NODEIPC_NODE_VERSIONS): $((SECONDS - t0)) s"

@@ -56,7 +56,7 @@ for arch in arm64 s390x; do
   echo "$arch: in-process suite $((SECONDS - t0)) s"
   t0=$SECONDS
   GOARCH=$arch go build -o "$work/$arch-go-child.bin" ./cmd/go-child
-  GOARCH=$arch go test -c -o "$work/$arch-root.bin" .
+  GOARCH=$arch go test -c -o "$work/$arch-root.bin" ./compat
   for b in go-child root; do
     printf '#!/bin/sh\nexec %s %s "$@"\n' "$q" "$work/$arch-$b.bin" >"$work/$arch-$b"
     chmod +x "$work/$arch-$b"

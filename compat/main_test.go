@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	goChild = filepath.Join(dir, "go-child")
-	build := exec.Command("go", "build", "-o", goChild, "./cmd/go-child")
+	build := exec.Command("go", "build", "-o", goChild, "../cmd/go-child")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building go-child:", err)
