@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodeipc/nodeipc-go/internal/nodetest"
 	"github.com/nodeipc/nodeipc-go/nodeipc"
-	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
+	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
 
 func init() {
@@ -64,12 +64,12 @@ func goAdvancedValues() []any {
 		point{X: 1, Y: -2},
 		"Ω two-byte", "latin1 é", "emoji 😀", "",
 		math.Inf(1), math.Copysign(0, -1), math.MaxInt32, int64(math.MaxInt32) + 1,
-		[]any{v8.Undefined{}, nil},
-		&v8.Map{Entries: []v8.MapEntry{{Key: 1, Value: "one"}, {Key: "k", Value: []any{}}}},
-		&v8.Set{Values: []any{1, "a"}},
-		&v8.RegExp{Source: "ab+c", Flags: v8.FlagGlobal | v8.FlagIgnoreCase},
-		&v8.TypedArray{Type: v8.Float64Array, Bytes: make([]byte, 16)},
-		&v8.Error{Name: "TypeError", Message: "bad", HasMessage: true, Stack: "TypeError: bad", HasStack: true},
+		[]any{v8value.Undefined{}, nil},
+		&v8value.Map{Entries: []v8value.MapEntry{{Key: 1, Value: "one"}, {Key: "k", Value: []any{}}}},
+		&v8value.Set{Values: []any{1, "a"}},
+		&v8value.RegExp{Source: "ab+c", Flags: v8value.FlagGlobal | v8value.FlagIgnoreCase},
+		&v8value.TypedArray{Type: v8value.Float64Array, Bytes: make([]byte, 16)},
+		&v8value.Error{Name: "TypeError", Message: "bad", HasMessage: true, Stack: "TypeError: bad", HasStack: true},
 	}
 }
 
@@ -81,7 +81,7 @@ func TestAdvancedGoForksNodeChild(t *testing.T) {
 			ch := startNode(t, cmd, &nodeipc.Options{Serialization: nodeipc.Advanced})
 			ctx := testCtx(t)
 			for i, v := range goAdvancedValues() {
-				want, err := v8.Marshal(v)
+				want, err := v8value.Marshal(v)
 				if err != nil {
 					t.Fatalf("#%d: %v", i, err)
 				}
@@ -97,8 +97,8 @@ func TestAdvancedGoForksNodeChild(t *testing.T) {
 				}
 				// Node re-encodes arrays it deserialized as sparse ones (V8
 				// makes them holey): compare values, not bytes, then.
-				wv, err1 := v8.Decode(want)
-				gv, err2 := v8.Decode(m.Raw())
+				wv, err1 := v8value.Decode(want)
+				gv, err2 := v8value.Decode(m.Raw())
 				if err1 != nil || err2 != nil {
 					t.Fatalf("#%d: decode: %v %v", i, err1, err2)
 				}
@@ -124,7 +124,7 @@ func TestAdvancedGoForksNodeChild(t *testing.T) {
 					t.Fatalf("message %d: %+v %v", i, got, err)
 				}
 			}
-			if err := ch.Send(ctx, v8.Undefined{}); !errors.Is(err, nodeipc.ErrUnsupportedValue) {
+			if err := ch.Send(ctx, v8value.Undefined{}); !errors.Is(err, nodeipc.ErrUnsupportedValue) {
 				t.Errorf("Send(undefined) = %v, want ErrUnsupportedValue", err)
 			}
 			if err := ch.Send(ctx, big.NewInt(1)); !errors.Is(err, nodeipc.ErrUnsupportedValue) {
@@ -140,12 +140,12 @@ func normalizeV8(v any) any {
 	switch x := v.(type) {
 	case int:
 		return float64(x)
-	case v8.Double:
+	case v8value.Double:
 		return float64(x)
-	case *v8.Array:
+	case *v8value.Array:
 		elems := make([]any, x.Length)
 		for i := range elems {
-			elems[i] = v8.Hole{}
+			elems[i] = v8value.Hole{}
 		}
 		props := x.Props
 		if !x.Sparse {
@@ -163,25 +163,25 @@ func normalizeV8(v any) any {
 			extra = append(extra, [2]any{p.Key, normalizeV8(p.Value)})
 		}
 		return []any{elems, extra}
-	case *v8.Object:
+	case *v8value.Object:
 		out := make([][2]any, len(x.Props))
 		for i, p := range x.Props {
 			out[i] = [2]any{p.Key, normalizeV8(p.Value)}
 		}
 		return out
-	case *v8.Map:
+	case *v8value.Map:
 		out := make([][2]any, len(x.Entries))
 		for i, e := range x.Entries {
 			out[i] = [2]any{normalizeV8(e.Key), normalizeV8(e.Value)}
 		}
 		return out
-	case *v8.Set:
+	case *v8value.Set:
 		out := make([]any, len(x.Values))
 		for i, e := range x.Values {
 			out[i] = normalizeV8(e)
 		}
 		return out
-	case *v8.Error:
+	case *v8value.Error:
 		return [7]any{x.Name, x.Message, x.HasMessage, x.Stack, x.HasStack, normalizeV8(x.Cause), x.HasCause}
 	case *big.Int:
 		return x.String()

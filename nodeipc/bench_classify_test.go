@@ -6,7 +6,7 @@ import (
 	"bytes"
 	"testing"
 
-	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
+	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
 
 // Benchmarks of frame classification: what the read goroutine does with
@@ -23,7 +23,7 @@ func benchParse(b *testing.B, cd codec, p []byte) {
 }
 
 func BenchmarkAdvancedParseSmall(b *testing.B) {
-	p, err := v8.Marshal(map[string]any{"seq": 12345, "p": "xxxxxxxxxxxxxxxx"})
+	p, err := v8value.Marshal(map[string]any{"seq": 12345, "p": "xxxxxxxxxxxxxxxx"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func BenchmarkAdvancedParseObjects(b *testing.B) {
 	for i := range elems {
 		elems[i] = map[string]any{"id": i, "name": "item", "ok": true}
 	}
-	p, err := v8.Marshal(elems)
+	p, err := v8value.Marshal(elems)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func BenchmarkAdvancedParseObjects(b *testing.B) {
 }
 
 func BenchmarkAdvancedParseInternal(b *testing.B) {
-	p, err := v8.Marshal(map[string]any{"cmd": "NODE_HANDLE", "type": "net.Socket", "msg": map[string]any{"seq": 1}, "key": "4:127.0.0.1:1"})
+	p, err := v8value.Marshal(map[string]any{"cmd": "NODE_HANDLE", "type": "net.Socket", "msg": map[string]any{"seq": 1}, "key": "4:127.0.0.1:1"})
 	if err != nil {
 		b.Fatal(err)
 	}

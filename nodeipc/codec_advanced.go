@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"math"
 
-	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
+	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
 
 // advancedCodec implements Node's `serialization: 'advanced'`: a 4-byte
 // big-endian payload length, then a V8 ValueSerializer payload (header
-// FF 0F and one value), as package v8 reads and writes it.
+// FF 0F and one value), as package v8value reads and writes it.
 type advancedCodec struct{}
 
 func newAdvancedCodec() (codec, error) { return advancedCodec{}, nil }
@@ -37,10 +37,10 @@ func appendFramed(dst []byte, max int, enc func([]byte) ([]byte, error)) ([]byte
 }
 
 func (advancedCodec) appendFrame(dst []byte, v any, max int) ([]byte, error) {
-	if err := v8.CheckTopLevel(v); err != nil {
+	if err := v8value.CheckTopLevel(v); err != nil {
 		return dst, fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
 	}
-	return appendFramed(dst, max, func(b []byte) ([]byte, error) { return v8.AppendMarshal(b, v) })
+	return appendFramed(dst, max, func(b []byte) ([]byte, error) { return v8value.AppendMarshal(b, v) })
 }
 
 func (advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
@@ -48,8 +48,8 @@ func (advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(p), max)
 	}
 	// One pass that builds nothing: what a Node peer's deserializer
-	// accepts (package v8's Validate).
-	if err := v8.Validate(p); err != nil {
+	// accepts (package v8value's Validate).
+	if err := v8value.Validate(p); err != nil {
 		return dst, fmt.Errorf("%w: not a V8 payload Node can read: %w", ErrUnsupportedValue, err)
 	}
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(p)))
@@ -57,26 +57,26 @@ func (advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 }
 
 func (advancedCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, max int) ([]byte, error) {
-	obj := &v8.Object{Props: []v8.Property{
+	obj := &v8value.Object{Props: []v8value.Property{
 		{Key: "cmd", Value: "NODE_HANDLE"},
 		{Key: "type", Value: env.typ},
 		{Key: "msg", Value: msg},
 	}}
 	if env.key != "" {
-		obj.Props = append(obj.Props, v8.Property{Key: "key", Value: env.key})
+		obj.Props = append(obj.Props, v8value.Property{Key: "key", Value: env.key})
 	}
 	if env.dgramType != "" {
-		obj.Props = append(obj.Props, v8.Property{Key: "dgramType", Value: env.dgramType})
+		obj.Props = append(obj.Props, v8value.Property{Key: "dgramType", Value: env.dgramType})
 	}
-	return appendFramed(dst, max, func(b []byte) ([]byte, error) { return v8.AppendMarshal(b, obj) })
+	return appendFramed(dst, max, func(b []byte) ([]byte, error) { return v8value.AppendMarshal(b, obj) })
 }
 
 func (advancedCodec) appendInternal(dst []byte, fields []field) ([]byte, error) {
-	obj := &v8.Object{Props: make([]v8.Property, len(fields))}
+	obj := &v8value.Object{Props: make([]v8value.Property, len(fields))}
 	for i, f := range fields {
-		obj.Props[i] = v8.Property{Key: f.key, Value: f.val}
+		obj.Props[i] = v8value.Property{Key: f.key, Value: f.val}
 	}
-	return appendFramed(dst, math.MaxInt, func(b []byte) ([]byte, error) { return v8.AppendMarshal(b, obj) })
+	return appendFramed(dst, math.MaxInt, func(b []byte) ([]byte, error) { return v8value.AppendMarshal(b, obj) })
 }
 
 func (advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int, err error) {
@@ -108,7 +108,7 @@ func (advancedCodec) parse(p []byte) (inbound, error) {
 	if bytes.Contains(p, nodePrefix) || bytes.Contains(p, nodeUTF16) {
 		keys = internalKeys
 	}
-	var d v8.Decoder
+	var d v8value.Decoder
 	fs, err := d.Scan(p, keys...)
 	if err != nil {
 		return inbound{}, protocolError("parse", p, fmt.Errorf("%w: %w", ErrMalformedMessage, err))
@@ -127,7 +127,7 @@ func (advancedCodec) parse(p []byte) (inbound, error) {
 
 // advancedFields reads the top-level fields of a scanned V8 payload.
 type advancedFields struct {
-	fs      *v8.Fields
+	fs      *v8value.Fields
 	payload []byte
 }
 
@@ -136,7 +136,7 @@ func (f advancedFields) str(key string) (string, bool) {
 	switch s := v.(type) {
 	case string:
 		return s, true
-	case v8.UTF16String:
+	case v8value.UTF16String:
 		return s.String(), true
 	}
 	return "", false
@@ -147,7 +147,7 @@ func (f advancedFields) num(key string) (float64, bool) {
 	switch n := v.(type) {
 	case int:
 		return float64(n), true
-	case v8.Double:
+	case v8value.Double:
 		return float64(n), true
 	}
 	return 0, false
@@ -155,12 +155,12 @@ func (f advancedFields) num(key string) (float64, bool) {
 
 func (f advancedFields) sub(key string) (*Message, internalFields, error) {
 	if v, ok := f.fs.Value(key); ok {
-		if _, undef := v.(v8.Undefined); undef {
+		if _, undef := v.(v8value.Undefined); undef {
 			return nil, nil, nil
 		}
 	}
 	p, err := f.fs.Payload(key)
-	if errors.Is(err, v8.ErrExternalReference) {
+	if errors.Is(err, v8value.ErrExternalReference) {
 		// The value shares objects with the rest of the frame (no Node
 		// sender writes that): decode the frame and write the value alone.
 		p, err = f.reencode(key)
@@ -172,7 +172,7 @@ func (f advancedFields) sub(key string) (*Message, internalFields, error) {
 		return nil, nil, nil
 	}
 	m := &Message{mode: Advanced, data: p}
-	var d v8.Decoder
+	var d v8value.Decoder
 	fs, err := d.Scan(p, internalKeys...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrMalformedMessage, err)
@@ -184,16 +184,16 @@ func (f advancedFields) sub(key string) (*Message, internalFields, error) {
 }
 
 func (f advancedFields) reencode(key string) ([]byte, error) {
-	val, err := v8.Decode(f.payload)
+	val, err := v8value.Decode(f.payload)
 	if err != nil {
 		return nil, err
 	}
-	v, _ := val.(*v8.Object).Get(key)
-	return v8.Marshal(v)
+	v, _ := val.(*v8value.Object).Get(key)
+	return v8value.Marshal(v)
 }
 
 func decodeAdvanced(data []byte, v any) error {
-	if err := v8.Unmarshal(data, v); err != nil {
+	if err := v8value.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("nodeipc: decode: %w", err)
 	}
 	return nil

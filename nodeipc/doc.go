@@ -43,7 +43,7 @@
 //
 // In advanced mode every message is a 4-byte big-endian length followed by
 // a V8 ValueSerializer payload, as Node's `serialization: 'advanced'` writes
-// it (see package nodeipc/v8).
+// it (see package nodeipc/v8value).
 //
 // A received value is internal, and never reaches Recv, when it is an object
 // whose `cmd` is a string longer than five characters starting with
@@ -103,13 +103,13 @@
 // What received bytes may cost is bounded. A frame of n bytes (at most
 // Options.MaxMessageSize) is held in the read buffer, which doubles while
 // it arrives, and then classified without being decoded: an advanced
-// frame by one pass of package v8's Scan, which builds no values (a bit per
+// frame by one pass of package v8value's Scan, which builds no values (a bit per
 // object id, 16 bytes per property key of the objects being read, the
 // nesting), a JSON line by its top-level members alone. Receiving thus
 // touches at most about 4n bytes plus a constant in advanced mode and 5n
 // in JSON mode. SendRaw validates the same way and adds one copy of the
 // frame. Only Message.Decode builds values; its cost is the decoder's (see
-// package nodeipc/v8), which is why a worker facing untrusted peers should
+// package nodeipc/v8value), which is why a worker facing untrusted peers should
 // lower MaxMessageSize and set MaxQueuedMessages.
 //
 // # Errors from the peer

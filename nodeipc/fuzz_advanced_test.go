@@ -8,7 +8,7 @@ import (
 	"errors"
 	"testing"
 
-	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
+	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
 
 // expectedFrames is the reference advanced framing: the complete payloads
@@ -34,10 +34,10 @@ func addAdvancedSeeds(f *testing.F) {
 	var stream []byte
 	for _, v := range []any{
 		map[string]any{"a": 1, "s": "x"}, "two-byte Ω", []byte("buf"), []any{1.5, nil, true},
-		&v8.Object{Props: []v8.Property{{Key: "cmd", Value: "NODE_HANDLE_ACK"}}},
-		&v8.Object{Props: []v8.Property{{Key: "cmd", Value: "NODE_HANDLE"}, {Key: "type", Value: "net.Socket"}, {Key: "msg", Value: 1}}},
+		&v8value.Object{Props: []v8value.Property{{Key: "cmd", Value: "NODE_HANDLE_ACK"}}},
+		&v8value.Object{Props: []v8value.Property{{Key: "cmd", Value: "NODE_HANDLE"}, {Key: "type", Value: "net.Socket"}, {Key: "msg", Value: 1}}},
 	} {
-		p, err := v8.Marshal(v)
+		p, err := v8value.Marshal(v)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func FuzzAdvancedFrameParse(f *testing.F) {
 		err := feedFrames(cd, chunks(data, cuts), max, func(p []byte) {
 			got = append(got, p)
 			in, perr := cd.parse(p)
-			_, derr := v8.Decode(p)
+			_, derr := v8value.Decode(p)
 			switch {
 			case perr != nil:
 				var pe *ProtocolError

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodeipc/nodeipc-go/nodeipc"
-	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
+	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
 
 // Node's rule: internal iff cmd is a string longer than five characters
@@ -66,7 +66,7 @@ func TestInternalRuleAdvanced(t *testing.T) {
 		OnInternalMessage: func(m *nodeipc.Message) { hooked <- m },
 	})
 	send := func(v any) {
-		p, err := v8.Marshal(v)
+		p, err := v8value.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,17 +78,17 @@ func TestInternalRuleAdvanced(t *testing.T) {
 			}
 		}
 	}
-	obj := func(kv ...any) *v8.Object {
-		o := &v8.Object{}
+	obj := func(kv ...any) *v8value.Object {
+		o := &v8value.Object{}
 		for i := 0; i < len(kv); i += 2 {
-			o.Props = append(o.Props, v8.Property{Key: kv[i].(string), Value: kv[i+1]})
+			o.Props = append(o.Props, v8value.Property{Key: kv[i].(string), Value: kv[i+1]})
 		}
 		return o
 	}
 	send(obj("cmd", "NODE_CUSTOM", "n", 1))
 	send(obj("cmd", "NODE_"))
-	send(obj("cmd", v8.UTF16String{'N', 'O', 'D', 'E', '_', 'T', 'W', 'O'}))
-	send(obj("cmd", &v8.Boxed{Value: "NODE_BOXED"})) // a String object is not a string
+	send(obj("cmd", v8value.UTF16String{'N', 'O', 'D', 'E', '_', 'T', 'W', 'O'}))
+	send(obj("cmd", &v8value.Boxed{Value: "NODE_BOXED"})) // a String object is not a string
 	send(map[string]any{"plain": []any{1, 2}})
 	ctx := ctxT(t)
 	for _, want := range []string{"NODE_", "boxed", "plain"} {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
-	v8 "github.com/nodeipc/nodeipc-go/nodeipc/v8"
+	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
 
 func advFrame(p []byte) []byte {
@@ -20,7 +20,7 @@ func advFrame(p []byte) []byte {
 
 func advValue(t *testing.T, v any) []byte {
 	t.Helper()
-	p, err := v8.Marshal(v)
+	p, err := v8value.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestMalformedAdvanced(t *testing.T) {
 	t.Run("NODE_HANDLE without its fd", func(t *testing.T) {
 		t.Parallel()
 		ch, peer := rawPeer(t, &nodeipc.Options{Serialization: nodeipc.Advanced})
-		env := &v8.Object{Props: []v8.Property{
+		env := &v8value.Object{Props: []v8value.Property{
 			{Key: "cmd", Value: "NODE_HANDLE"}, {Key: "type", Value: "net.Socket"}, {Key: "msg", Value: "lost"},
 		}}
 		if _, err := peer.Write(advValue(t, env)); err != nil {

@@ -24,7 +24,7 @@ type Message struct {
 
 // Decode decodes the message into v, which must be a non-nil pointer. In JSON
 // mode the rules are those of encoding/json; in advanced mode those of the
-// V8 codec (see package nodeipc/v8).
+// V8 codec (see package nodeipc/v8value).
 func (m *Message) Decode(v any) error {
 	switch m.mode {
 	case JSON:

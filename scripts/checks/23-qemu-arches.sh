@@ -47,7 +47,7 @@ for arch in arm64 s390x; do
   [ $arch = s390x ] && q=qemu-s390x-static
   node="$nodes/node_modules/node$arch/bin/node"
   t0=$SECONDS
-  for p in nodeipc nodeipc/cluster nodeipc/v8 nodeipc/internal/jsonx; do
+  for p in nodeipc nodeipc/cluster nodeipc/v8value nodeipc/internal/jsonx; do
     GOARCH=$arch go test -c -o "$work/$arch-$(basename $p).test" "./$p"
     if ! (cd "$p" && $q "$work/$arch-$(basename $p).test" -test.count=1 -test.skip '^TestMalformedInput$/^fd_flood$' >"$work/out" 2>&1); then
       cat "$work/out"; echo "$arch: in-process $p FAILED"; fail=1

@@ -1,4 +1,4 @@
-package v8
+package v8value
 
 // checkRegExp applies V8's checks on a deserialized RegExp: only known
 // flag bits, not the linear-engine flag (it needs a V8 option Node does not

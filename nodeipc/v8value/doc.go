@@ -1,4 +1,4 @@
-// Package v8 implements the V8 ValueSerializer wire format as used by
+// Package v8value implements the V8 ValueSerializer wire format as used by
 // Node.js child_process IPC in `serialization: 'advanced'` mode.
 //
 // The package is pure: it converts between bytes and Go values and never
@@ -87,4 +87,4 @@
 // Functions, channels, unsafe pointers and complex numbers cannot be encoded
 // and yield an *UnsupportedTypeError (Node: DataCloneError). Node's send-side
 // argument checks on the top-level value are available as [CheckTopLevel].
-package v8
+package v8value
