@@ -137,3 +137,42 @@ func TestGoStartsNode(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterGoWorkers: a Windows Node cluster primary forks two
+// `go-child http-worker` workers, under SCHED_NONE (Node's default on
+// Windows: the primary shares its listening socket and the workers accept
+// on it) and SCHED_RR (the primary accepts and passes each connection):
+// every request answered (under round-robin by both workers), a worker
+// killed and its replacement serving, then cluster.disconnect() with every
+// worker exiting 0 (testdata/win/cluster-primary.js).
+func TestClusterGoWorkers(t *testing.T) {
+	exe := goExe(t, "go-child")
+	for _, n := range winNodes(t) {
+		for _, policy := range []string{"none", "rr"} {
+			t.Run(n.Name+"/"+policy, func(t *testing.T) {
+				out, err := n.execEnv(2*time.Minute, []string{"NODE_CLUSTER_SCHED_POLICY=" + policy}, script(t, "win", "cluster-primary.js"), "go", exe)
+				if err != nil {
+					t.Fatalf("%s cluster-primary.js go (%s): %v\n%s", n.Name, policy, err, out)
+				}
+				t.Log(out)
+			})
+		}
+	}
+}
+
+// TestClusterNodeWorkers is the same cluster with Node workers only, on the
+// newest pinned Node: the reference for what TestClusterGoWorkers shows,
+// including how the system spreads a shared socket's connections.
+func TestClusterNodeWorkers(t *testing.T) {
+	nodes := winNodes(t)
+	n := nodes[len(nodes)-1]
+	for _, policy := range []string{"none", "rr"} {
+		t.Run(n.Name+"/"+policy, func(t *testing.T) {
+			out, err := n.execEnv(2*time.Minute, []string{"NODE_CLUSTER_SCHED_POLICY=" + policy}, script(t, "win", "cluster-primary.js"), "node")
+			if err != nil {
+				t.Fatalf("%s cluster-primary.js node (%s): %v\n%s", n.Name, policy, err, out)
+			}
+			t.Log(out)
+		})
+	}
+}

@@ -108,8 +108,11 @@ const scenarios = {
     const base = await transfer(50);
     const after = await transfer(1000);
     console.log(`go child after 50 transfers: ${JSON.stringify(base)}, after 1050: ${JSON.stringify(after)}`);
-    assert.ok(after.handles - base.handles < 20, `handle count grew from ${base.handles} to ${after.handles}`);
-    assert.ok(after.slot - base.slot < 20, `lowest free handle slot grew from ${base.slot} to ${after.slot}`);
+    // A leak would add 1,000; the Go runtime's own threads and events take
+    // a few dozen more handles while the child warms up (seen under wine:
+    // the slot goes from 11 to 37 and stays there).
+    assert.ok(after.handles - base.handles < 100, `handle count grew from ${base.handles} to ${after.handles}`);
+    assert.ok(after.slot - base.slot < 100, `lowest free handle slot grew from ${base.slot} to ${after.slot}`);
     for (const c of clients) c.destroy();
     l.close();
     const ex = exited(child);
