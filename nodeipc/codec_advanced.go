@@ -209,10 +209,3 @@ func (f advancedFields) reencode(key string) ([]byte, error) {
 	v, _ := val.(*v8value.Object).Get(key)
 	return v8value.Marshal(v)
 }
-
-func decodeAdvanced(data []byte, v any) error {
-	if err := v8value.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("nodeipc: decode: %w", err)
-	}
-	return nil
-}

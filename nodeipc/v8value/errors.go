@@ -119,8 +119,9 @@ var ErrSparseArray = errors.New("v8: sparse array too long to expand")
 
 // SparseArrayError reports a sparse array that Unmarshal would have to
 // expand into a Go slice longer than Decoder.MaxSparseLength (and more than
-// twice the elements it holds). Unmarshal into a map, an interface or a
-// *Array keeps such an array sparse instead.
+// twice the elements it holds), or into an empty interface, whose []any is
+// such a slice. Unmarshal into a map or a *Array keeps such an array sparse
+// instead.
 type SparseArrayError struct {
 	Length  int    // the array's JavaScript length
 	Extent  int    // the slice length it would need (highest index + 1)
