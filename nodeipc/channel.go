@@ -26,7 +26,7 @@ import (
 // goes to exactly one Recv; ordering is only meaningful with one receiver.
 // Close unblocks every other method and is idempotent.
 type Channel struct {
-	t     *transport // the socket (transport.go)
+	t     transport // the socket (transport.go)
 	codec codec
 	opts  Options
 
@@ -71,7 +71,7 @@ func New(conn *net.UnixConn, opts *Options) (*Channel, error) {
 
 // newChannel starts a Channel over t. On success the Channel owns t; on
 // error t is still the caller's.
-func newChannel(t *transport, opts *Options) (*Channel, error) {
+func newChannel(t transport, opts *Options) (*Channel, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ import (
 // the child's stdio, ExtraFiles and channel inherited. cmd.Stdin, Stdout and
 // Stderr must be nil (the NUL device) or *os.File; cmd.SysProcAttr is not
 // supported. cmd.Process is set, so cmd.Wait works as usual.
-func startTransport(cmd *exec.Cmd, env func(slot int) []string) (*transport, error) {
+func startTransport(cmd *exec.Cmd, env func(slot int) []string) (transport, error) {
 	if cmd.SysProcAttr != nil {
 		return nil, errors.New("nodeipc: Start on Windows: cmd.SysProcAttr is not supported")
 	}
@@ -98,7 +98,7 @@ func startTransport(cmd *exec.Cmd, env func(slot int) []string) (*transport, err
 		p.Close()
 		return nil, err
 	}
-	return &transport{p: p, u: winpipe.NewUnframer(0)}, nil
+	return &pipeTransport{p: p, u: winpipe.NewUnframer(0)}, nil
 }
 
 // crtFlags is the C runtime's flag byte for an inherited HANDLE, by its

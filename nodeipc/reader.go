@@ -37,7 +37,8 @@ type readGate struct {
 
 	// Owned by the token holder, with the transport's read side.
 	buf            []byte
-	start, scanned int // start of unconsumed bytes; bytes of it scanned
+	start, scanned int     // start of unconsumed bytes; bytes of it scanned
+	last           framing // what the last read amounted to, for the next one
 }
 
 // recvHold is how long the read side stays with receivers after a Recv
@@ -244,7 +245,9 @@ func (c *Channel) readChunk() error {
 		}
 		start = 0
 	}
-	n, got, truncated, ctlErr, err := c.t.read(buf[len(buf):cap(buf)])
+	last := g.last
+	g.last = framingUnknown
+	n, got, truncated, ctlErr, err := c.t.read(buf[len(buf):cap(buf)], last)
 	if len(got) > 0 {
 		c.in.files.push(got)
 		clear(got)
@@ -294,7 +297,10 @@ func (c *Channel) readChunk() error {
 		}
 		whole = true
 	}
-	c.t.framed(whole) // SPIN POLICY: did this read complete a message?
+	g.last = framingPartial // SPIN POLICY: did this read complete a message?
+	if whole {
+		g.last = framingWhole
+	}
 	if start == len(buf) {
 		buf = buf[:0]
 		start = 0

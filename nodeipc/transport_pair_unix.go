@@ -12,7 +12,7 @@ import (
 // startTransport creates the channel's socketpair (close-on-exec:
 // socketpairCloexec), hands the child its end as cmd.ExtraFiles' next entry,
 // starts cmd and returns the parent's end (see transport.go).
-func startTransport(cmd *exec.Cmd, env func(slot int) []string) (*transport, error) {
+func startTransport(cmd *exec.Cmd, env func(slot int) []string) (transport, error) {
 	fds, err := socketpairCloexec()
 	if err != nil {
 		return nil, os.NewSyscallError("socketpair", err)

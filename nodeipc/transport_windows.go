@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// transport is the channel over libuv's IPC named pipe, as a Windows Node
+// pipeTransport is the channel over libuv's IPC named pipe, as a Windows Node
 // parent gives it to a child: every write is one libuv frame (a 16-byte
 // header, a 632-byte socket transfer block when a socket travels, then the
 // data), and sockets travel as WSAPROTOCOL_INFOW blobs made for the peer's
@@ -28,7 +28,9 @@ import (
 // interruptions) and close work as on Unix.
 const transportSupported = true
 
-type transport struct {
+var _ transport = (*pipeTransport)(nil)
+
+type pipeTransport struct {
 	p         *winpipe.Pipe
 	closeOnce sync.Once
 
@@ -46,7 +48,7 @@ type transport struct {
 // write token keeps the two together on the pipe).
 const maxCopyWrite = 64 << 10
 
-func newTransport(*net.UnixConn) (*transport, error) {
+func newTransport(*net.UnixConn) (transport, error) {
 	return nil, fmt.Errorf("nodeipc: New: a Node channel on Windows is a named pipe, not a *net.UnixConn (use FromEnv): %w", errors.ErrUnsupported)
 }
 
@@ -54,7 +56,7 @@ func newTransport(*net.UnixConn) (*transport, error) {
 // inheritance block (NODE_CHANNEL_FD is a C runtime descriptor number there,
 // not a HANDLE) and takes it over. A HANDLE that is not a named pipe is left
 // as it was.
-func inheritTransport(fd int) (*transport, error) {
+func inheritTransport(fd int) (transport, error) {
 	h, err := winpipe.InheritedHandle(fd)
 	if err != nil {
 		return nil, err
@@ -63,7 +65,7 @@ func inheritTransport(fd int) (*transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &transport{p: p, u: winpipe.NewUnframer(0)}, nil
+	return &pipeTransport{p: p, u: winpipe.NewUnframer(0)}, nil
 }
 
 // closeChannelFD closes the inherited channel when FromEnv gives up on it,
@@ -81,14 +83,14 @@ func closeChannelFD(fd int) {
 // setup: the frame data is streamed into the caller's buffer, so the codecs
 // bound message sizes exactly as on Unix; the spin policy is a Unix netpoller
 // refinement that overlapped I/O has no use for.
-func (t *transport) setup(int, time.Duration) {}
+func (t *pipeTransport) setup(int, time.Duration) {}
 
 // read reads from the pipe into p, strips the framing in place (the frames'
 // data is moved to the front of p) and imports the sockets of the transfer
 // blocks it completes. It reads again when a read brought only framing, so
 // that n == 0 means EOF. A malformed frame is reported after the data that
 // came before it.
-func (t *transport) read(p []byte) (int, []rxHandle, bool, error, error) {
+func (t *pipeTransport) read(p []byte, _ framing) (int, []rxHandle, bool, error, error) {
 	got := t.got[:0]
 	var ctlErr error
 	defer func() { t.got = got[:0] }()
@@ -177,7 +179,7 @@ func appendFrame(b, msg []byte, xfer *[winpipe.ProtocolInfoSize]byte, conn, copy
 
 // writeFrame writes one frame; it returns how many bytes of msg were
 // written.
-func (t *transport) writeFrame(msg []byte, xfer *[winpipe.ProtocolInfoSize]byte, conn bool) (int, error) {
+func (t *pipeTransport) writeFrame(msg []byte, xfer *[winpipe.ProtocolInfoSize]byte, conn bool) (int, error) {
 	small := len(msg) <= maxCopyWrite
 	t.wbuf = appendFrame(t.wbuf[:0], msg, xfer, conn, small)
 	head := len(t.wbuf)
@@ -199,11 +201,11 @@ func (t *transport) writeFrame(msg []byte, xfer *[winpipe.ProtocolInfoSize]byte,
 	return len(msg), nil
 }
 
-func (t *transport) write(b []byte) (int, error) { return t.writeFrame(b, nil, false) }
+func (t *pipeTransport) write(b []byte) (int, error) { return t.writeFrame(b, nil, false) }
 
 // writeHandle writes b in a frame that carries h, duplicated for the peer's
 // process (the pipe tells which process that is).
-func (t *transport) writeHandle(b []byte, h txHandle) (int, error) {
+func (t *pipeTransport) writeHandle(b []byte, h txHandle) (int, error) {
 	pid := t.p.PeerPID()
 	if pid == 0 {
 		return 0, fmt.Errorf("%w: the pipe does not tell the peer's process id", ErrBadHandle)
@@ -216,7 +218,7 @@ func (t *transport) writeHandle(b []byte, h txHandle) (int, error) {
 }
 
 // writev writes one frame per buffer, in one write.
-func (t *transport) writev(bufs [][]byte) error {
+func (t *pipeTransport) writev(bufs [][]byte) error {
 	b := t.wbuf[:0]
 	for _, m := range bufs {
 		b = appendFrame(b, m, nil, false, true)
@@ -232,14 +234,14 @@ func (t *transport) writev(bufs [][]byte) error {
 // tryWrite never writes: an overlapped pipe has no "take what fits now"
 // write, and a part of a frame cannot be left for later. The caller queues
 // the bytes for the writer instead.
-func (t *transport) tryWrite([]byte) int { return 0 }
+func (t *pipeTransport) tryWrite([]byte) int { return 0 }
 
-func (t *transport) interruptRead()  { t.p.SetReadDeadline(aLongTimeAgo) }
-func (t *transport) resumeRead()     { t.p.SetReadDeadline(time.Time{}) }
-func (t *transport) interruptWrite() { t.p.SetWriteDeadline(aLongTimeAgo) }
-func (t *transport) resumeWrite()    { t.p.SetWriteDeadline(time.Time{}) }
+func (t *pipeTransport) interruptRead()  { t.p.SetReadDeadline(aLongTimeAgo) }
+func (t *pipeTransport) resumeRead()     { t.p.SetReadDeadline(time.Time{}) }
+func (t *pipeTransport) interruptWrite() { t.p.SetWriteDeadline(aLongTimeAgo) }
+func (t *pipeTransport) resumeWrite()    { t.p.SetWriteDeadline(time.Time{}) }
 
-func (t *transport) close() error {
+func (t *pipeTransport) close() error {
 	var err error
 	t.closeOnce.Do(func() { err = t.p.Close() })
 	return err
