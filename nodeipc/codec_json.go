@@ -40,14 +40,14 @@ func (jsonCodec) appendFrame(dst []byte, v any, max int) ([]byte, error) {
 func marshalJSON(v any) ([]byte, error) {
 	b, err := jsonx.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnsupportedValue, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
 	}
 	if bytes.IndexByte(b, '\n') >= 0 {
 		// Only a pre-encoded value (json.RawMessage, a Marshaler) can
 		// contain a raw newline, and only as whitespace: compact it.
 		var buf bytes.Buffer
 		if err := jsonx.Compact(&buf, b); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnsupportedValue, err)
+			return nil, fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
 		}
 		b = buf.Bytes()
 	}

@@ -5,6 +5,7 @@ import (
 	"net"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc/internal/jsonx"
+	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
 
 // Message is one message received from the peer: what Node delivers to a
@@ -22,20 +23,36 @@ type Message struct {
 	key    string
 }
 
-// Decode decodes the message into v, which must be a non-nil pointer. In JSON
-// mode the rules are those of encoding/json; in advanced mode those of the
-// V8 codec (see package nodeipc/v8value).
+// Decode decodes the message into v, which must be a non-nil pointer, in
+// the manner of encoding/json: objects fill structs (by `json` tag, else
+// field name, case-insensitively) and maps, arrays fill slices, numbers
+// numeric types. In JSON mode the decoder is github.com/goccy/go-json,
+// which follows encoding/json's rules; in advanced mode package
+// nodeipc/v8value's Unmarshal, which also fills time.Time from a Date,
+// *big.Int from a BigInt and []byte from a Buffer.
+//
+// Into any, []any and map[string]any both serializations give the same Go
+// types, those of encoding/json: nil, bool, float64, string, []any and
+// map[string]any (see v8value.Unmarshal for the values only advanced mode
+// carries). The exact V8 representation is v8value.Decode(m.Raw()), or
+// Decode into a *v8value.Object, *v8value.Array or the like.
+//
+// A failure is a *DecodeError whatever the serialization; it wraps the
+// decoder's own error.
 func (m *Message) Decode(v any) error {
+	var err error
 	switch m.mode {
 	case JSON:
-		if err := jsonx.Unmarshal(m.data, v); err != nil {
-			return fmt.Errorf("nodeipc: decode: %w", err)
-		}
-		return nil
+		err = jsonx.Unmarshal(m.data, v)
 	case Advanced:
-		return decodeAdvanced(m.data, v)
+		err = v8value.Unmarshal(m.data, v)
+	default:
+		err = fmt.Errorf("unknown serialization %v", m.mode)
 	}
-	return fmt.Errorf("nodeipc: decode: unknown serialization %v", m.mode)
+	if err != nil {
+		return newDecodeError(m.mode, err)
+	}
+	return nil
 }
 
 // Raw returns the message as it was on the wire: the JSON text (without the
