@@ -99,14 +99,14 @@ func TestGoHelper(t *testing.T) {
 	}
 }
 
-// TestWinpipeUnderWine runs internal/winpipe's own tests as a Windows
+// TestWinpipeUnderWine runs nodeipc/internal/winpipe's own tests as a Windows
 // program: framing over a real overlapped named pipe, EOF, deadlines and
 // Close unblocking pipe reads, a non-pipe HANDLE refused, and a socket
 // duplicated and imported through WSAPROTOCOL_INFOW served by the Listener
 // and Conn wrappers (deadlines, Close unblocking Accept and Read).
 func TestWinpipeUnderWine(t *testing.T) {
 	exe := filepath.Join(t.TempDir(), "winpipe.test.exe")
-	cmd := exec.Command("go", "test", "-c", "-o", exe, "./internal/winpipe")
+	cmd := exec.Command("go", "test", "-c", "-o", exe, "./nodeipc/internal/winpipe")
 	cmd.Dir = nodetest.Root(t)
 	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
