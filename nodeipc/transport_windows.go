@@ -51,7 +51,7 @@ type pipeTransport struct {
 const maxCopyWrite = 64 << 10
 
 func newTransport(*net.UnixConn) (transport, error) {
-	return nil, fmt.Errorf("nodeipc: New: a Node channel on Windows is a named pipe, not a *net.UnixConn (use FromEnv): %w", errors.ErrUnsupported)
+	return nil, fmt.Errorf("nodeipc: New: a Node channel on Windows is a named pipe, not a *net.UnixConn (use FromEnv, Start or Pipe): %w", errors.ErrUnsupported)
 }
 
 // inheritTransport finds the channel's HANDLE in the C runtime's
@@ -168,6 +168,25 @@ func crtFlags(h windows.Handle) byte {
 		return winpipe.CRTOpen | winpipe.CRTPipe
 	}
 	return winpipe.CRTOpen
+}
+
+// pairTransports returns both ends of a new overlapped named pipe, for
+// Pipe: libuv's frames travel both ways, and sockets are duplicated for this
+// process.
+func pairTransports() (transport, transport, error) {
+	a, h, err := winpipe.ChildPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := winpipe.NewPipe(h)
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	pid := windows.GetCurrentProcessId()
+	a.SetPeerPID(pid)
+	b.SetPeerPID(pid)
+	return &pipeTransport{p: a, u: winpipe.NewUnframer(0)}, &pipeTransport{p: b, u: winpipe.NewUnframer(0)}, nil
 }
 
 // closeChannelFD closes the inherited channel when FromEnv gives up on it,
