@@ -59,10 +59,10 @@
 // peer acknowledged it, exactly as in Node; a NACK makes the sender send the
 // handle again, at most three more times.
 //
-// Listen returns a net.Listener fed by the sockets and servers the peer
-// hands over, for http.Serve and the like; while it is open, the handles it
-// takes never reach Recv (see Listener for the routing and ownership
-// rules).
+// HandedSockets collects the sockets and servers the peer hands over into a
+// net.Listener, for http.Serve and the like; while it is open, the handles
+// it takes never reach Recv (see type HandedSockets for the routing and
+// ownership rules).
 //
 // Disconnecting is closing the socket: there is no goodbye message. EOF or a
 // read error from the peer disconnects the channel.
