@@ -69,7 +69,7 @@ func (c *Channel) receiveHandle(in inbound) error {
 	}
 	if err != nil {
 		f.close()
-		c.report(protocolError("handle", in.msg.data, fmt.Errorf("%w: %v", ErrMalformedMessage, err)))
+		c.report(protocolError("handle", in.msg.data, fmt.Errorf("%w: %w", ErrMalformedMessage, err)))
 		return nil
 	}
 	h, herr := convertHandle(f, typ)

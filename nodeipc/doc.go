@@ -13,7 +13,7 @@
 //	defer ch.Close()
 //	for m, err := range ch.Messages(ctx) {
 //		if err != nil {
-//			log.Print(err) // a bad message (the loop goes on), or why the channel ended
+//			log.Print(err) // a bad message (the loop goes on), or what broke the channel
 //			continue
 //		}
 //		var v map[string]any
@@ -22,8 +22,10 @@
 //	}
 //
 // Messages yields the errors about one message (*ProtocolError,
-// *HandleError) in its place and goes on; it ends after the channel's
-// terminal error or ctx's. Recv documents this rule.
+// *HandleError) in its place and goes on; a normal end (the peer
+// disconnected, Close or Shutdown, ctx ended) ends it without an error
+// value, and only a failure that broke the channel is yielded, last. Recv
+// documents this rule.
 //
 // # Protocol
 //

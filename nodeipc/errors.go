@@ -3,6 +3,7 @@ package nodeipc
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -70,6 +71,16 @@ var (
 	// read fast enough. Nothing was queued and the channel stays open.
 	ErrWriteQueueFull = errors.New("nodeipc: too many unwritten messages")
 )
+
+// errClosed is the error of a Channel after its own Close or Shutdown:
+// "nodeipc: channel closed", wrapping net.ErrClosed (test with
+// errors.Is(err, net.ErrClosed)).
+var errClosed error = closedError{}
+
+type closedError struct{}
+
+func (closedError) Error() string { return "nodeipc: channel closed" }
+func (closedError) Unwrap() error { return net.ErrClosed }
 
 // ProtocolError describes input from the peer that could not be understood.
 // Recv returns it in the place of the offending message. It is about that

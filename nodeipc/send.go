@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"time"
 )
 
 // Send sends v to the peer, like Node's `send(v)`. In JSON mode v is encoded
@@ -25,7 +24,7 @@ import (
 // channel is closed and Send returns an error wrapping ctx.Err().
 //
 // After the channel is disconnected Send returns the terminal error (see
-// Err); after Close it returns net.ErrClosed.
+// Err); after Close or Shutdown it returns an error wrapping net.ErrClosed.
 func (c *Channel) Send(ctx context.Context, v any) error {
 	b, err := c.codec.appendFrame(c.w.getBuf(), v, c.opts.MaxMessageSize)
 	if err != nil {
@@ -213,7 +212,7 @@ func (w *writer) closedErr() error {
 		return w.err
 	}
 	if w.c.isClosing() {
-		return net.ErrClosed
+		return errClosed
 	}
 	return nil
 }
@@ -524,23 +523,22 @@ func (w *writer) abort(err error) {
 }
 
 // drain waits until nothing is queued, being written or in flight, the
-// channel fails, or timeout passes. It reports what was left behind.
-func (w *writer) drain(timeout time.Duration) error {
-	timedOut := false
-	t := time.AfterFunc(timeout, func() {
+// channel fails, or ctx ends. It reports what was left behind, with ctx's
+// error and the limit (what the caller set: "within 10s") in the text.
+func (w *writer) drain(ctx context.Context, limit string) error {
+	stop := context.AfterFunc(ctx, func() {
 		w.mu.Lock()
-		timedOut = true
 		w.cond.Broadcast()
 		w.mu.Unlock()
 	})
-	defer t.Stop()
+	defer stop()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for w.err == nil && !timedOut && (w.writing || !w.q.empty()) {
+	for w.err == nil && ctx.Err() == nil && (w.writing || !w.q.empty()) {
 		w.wake()
 		w.cond.Wait()
 	}
-	if w.err != nil || !timedOut {
+	if w.err != nil || ctx.Err() == nil {
 		return nil
 	}
 	n, bytes := w.q.queued()
@@ -548,16 +546,19 @@ func (w *writer) drain(timeout time.Duration) error {
 		return nil
 	}
 	if w.q.inflight != nil {
-		return fmt.Errorf("nodeipc: close: %d queued messages not written: the peer did not acknowledge a handle within %v", n, timeout)
+		return fmt.Errorf("%d queued messages not written: the peer did not acknowledge a handle %s: %w", n, limit, ctx.Err())
 	}
-	return fmt.Errorf("nodeipc: close: %d messages (%d bytes) not written: the peer did not read them within %v", n, bytes, timeout)
+	return fmt.Errorf("%d messages (%d bytes) not written: the peer did not read them %s: %w", n, bytes, limit, ctx.Err())
 }
 
 // SendRaw sends a message that is already encoded in the channel's
 // serialization: JSON text (without the trailing newline) in JSON mode, a
 // V8 payload (serializer header and value, without the length prefix) in
 // advanced mode, such as Message.Raw returns. The payload is checked, so
-// that the peer never receives a frame it cannot parse. Otherwise SendRaw
+// that the peer never receives a frame it cannot parse; a V8 payload in
+// format 16 (what a Deno peer writes) is refused with ErrUnsupportedValue,
+// as Node 26 and earlier cannot read it: decode it and Send the value to
+// forward it. Otherwise SendRaw
 // behaves as Send. The caller may reuse p after SendRaw returns.
 func (c *Channel) SendRaw(ctx context.Context, p []byte) error {
 	b, err := c.codec.appendRaw(c.w.getBuf(), p, c.opts.MaxMessageSize)

@@ -9,7 +9,9 @@ import (
 // Sentinel errors. A *SyntaxError wraps one of the decoding sentinels, so
 // errors.Is(err, ErrTruncated) and friends work on the result of Decode.
 var (
-	// ErrBadVersion reports a missing header or a format version other than 13–16.
+	// ErrBadVersion reports a missing header or a format version other than
+	// 13–16: 13–15 as every supported Node writes (15 since Node 12), 16
+	// as V8 14.9 and later write (Deno 2.9's IPC; Node 27).
 	ErrBadVersion = errors.New("v8: invalid or unsupported version")
 	// ErrTruncated reports input that ends inside a value.
 	ErrTruncated = errors.New("v8: unexpected end of data")
