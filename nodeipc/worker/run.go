@@ -67,7 +67,7 @@ func run(fn func(ctx context.Context, ch *nodeipc.Channel) error, opts *nodeipc.
 
 // runOn runs fn on an open channel and shuts it down.
 func runOn(ch *nodeipc.Channel, fn func(ctx context.Context, ch *nodeipc.Channel) error, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(channelContext(ch), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ch.Context(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
 		stop() // a second signal takes the default action
@@ -80,7 +80,7 @@ func runOn(ch *nodeipc.Channel, fn func(ctx context.Context, ch *nodeipc.Channel
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)
 	defer cancel()
-	if err := shutdown(sctx, ch); err != nil && !endedNormally(err) {
+	if err := ch.Shutdown(sctx); err != nil && !endedNormally(err) {
 		fmt.Fprintf(stderr, "%s: shutdown: %v\n", progName(), err)
 		code = 1
 	}

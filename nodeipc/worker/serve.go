@@ -80,57 +80,61 @@ var stderrLog = log.New(os.Stderr, "", log.LstdFlags)
 func Serve(ctx context.Context, ch *nodeipc.Channel, h Handler, opts *Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopCh := context.AfterFunc(channelContext(ch), cancel)
-	defer stopCh()
+	defer context.AfterFunc(ch.Context(), cancel)()
 
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, opts.concurrency())
 	var stopOnce sync.Once
 	stopped := make(chan struct{})
-	stop := func() { stopOnce.Do(func() { close(stopped) }) }
 	handle := func(m *nodeipc.Message) {
 		defer func() { <-slots }()
 		err := safeServe(ctx, h, ch, m)
 		switch {
 		case err == nil:
 		case errors.Is(err, ErrStop):
-			stop()
+			stopOnce.Do(func() { close(stopped) })
+		case ctx.Err() != nil && endedNormally(ch.Err()):
+			// The channel ended under the handler: nobody to answer.
 		default:
-			if ctx.Err() == nil || !endedNormally(ch.Err()) {
-				opts.report(err)
-			}
+			opts.report(err)
 		}
 	}
-	var final error
-	for {
+	// acquire takes a handler slot before the next message is taken from
+	// the channel, so that a stop leaves the messages not handled queued.
+	acquire := func() bool {
 		select {
 		case slots <- struct{}{}:
 		case <-stopped:
+			return false
 		case <-ctx.Done():
+			return false
 		}
-		if isDone(stopped) || ctx.Err() != nil {
-			break
+		return !isDone(stopped) && ctx.Err() == nil
+	}
+	var final error
+	if acquire() {
+		for m, err := range ch.Messages(ctx) {
+			if err != nil {
+				if perMessage(err) {
+					opts.report(err)
+					continue
+				}
+				final = err // what broke the channel
+				break
+			}
+			if opts.concurrency() == 1 {
+				handle(m)
+			} else {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					handle(m)
+				}()
+			}
+			if !acquire() {
+				break
+			}
 		}
-		m, perMsg, done, err := receive(ctx, ch)
-		if done {
-			<-slots
-			final = err
-			break
-		}
-		if perMsg != nil {
-			<-slots
-			opts.report(perMsg)
-			continue
-		}
-		if opts.concurrency() == 1 {
-			handle(m)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			handle(m)
-		}()
 	}
 	wg.Wait()
 	return final
