@@ -94,9 +94,9 @@
 // sets one, which a worker that stops receiving while it waits on Send
 // should set) until Recv takes them; a received handle belongs to whoever
 // receives its Message. Messages waiting to be written are bounded:
-// Post, PostInternal and PostHandle fail with ErrWriteQueueFull past
+// Post, PostInternal and PostHandle fail with ErrPostWouldBlock past
 // Options.MaxBufferedBytes (Send waits instead), and the answers the channel
-// owes the peer (handle ACKs, socket-list replies) end it with ErrQueueFull
+// owes the peer (handle ACKs, socket-list replies) end it with ErrOverrun
 // past 1024 unwritten. Close waits for the goroutines and closes what the
 // channel still owns.
 //

@@ -403,7 +403,7 @@ func (c *Channel) deliverHandle(m *Message) error {
 	}
 	if !c.in.push(item{m: m}) {
 		closeHandle(m.handle)
-		return ErrQueueFull
+		return ErrOverrun
 	}
 	return nil
 }

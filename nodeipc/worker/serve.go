@@ -75,7 +75,7 @@ var stderrLog = log.New(os.Stderr, "", log.LstdFlags)
 // failed or panicked) is passed to Options.OnError and Serve goes on. Serve
 // returns nil when the channel ended normally (the peer disconnected or
 // exited, or ch was closed), ctx ended, or a handler stopped it; otherwise
-// the error that ended the channel (such as nodeipc.ErrQueueFull). It never
+// the error that ended the channel (such as nodeipc.ErrOverrun). It never
 // closes ch.
 func Serve(ctx context.Context, ch *nodeipc.Channel, h Handler, opts *Options) error {
 	ctx, cancel := context.WithCancel(ctx)
