@@ -34,7 +34,7 @@ func (c *Channel) handleInternal(in inbound) error {
 		count, _ := in.obj.num("count")
 		c.sl.handle(c, in.cmd, key, int(count))
 		if in.cmd == "NODE_SOCKET_NOTIFY_CLOSE" {
-			c.peerClosing(key) // ListenOptions.OnPeerClose (listener.go)
+			c.peerClosing(key) // HandedSocketsOptions.OnPeerClose (handed.go)
 		}
 		return nil
 	}

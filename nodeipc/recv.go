@@ -28,7 +28,7 @@ import (
 //     wraps ErrDisconnected when the peer closed the channel or the socket
 //     failed (and the system's error, such as syscall.ECONNRESET, when
 //     there was one), wraps net.ErrClosed after Close or Shutdown, or is
-//     the fatal error that ended it (ErrMessageTooLarge, ErrQueueFull, a
+//     the fatal error that ended it (ErrMessageTooLarge, ErrOverrun, a
 //     *ProtocolError about the stream itself); every later Recv returns it
 //     again. By then Done is closed and Connected reports false.
 //
@@ -257,7 +257,7 @@ func (c *Channel) isClosing() bool {
 // report queues a non-fatal error for Recv.
 func (c *Channel) report(err error) {
 	if !c.in.push(item{err: err}) {
-		c.fail(ErrQueueFull)
+		c.fail(ErrOverrun)
 	}
 }
 
@@ -270,7 +270,7 @@ func (c *Channel) deliver(m *Message) error {
 		if m.handle != nil {
 			closeHandle(m.handle)
 		}
-		return ErrQueueFull
+		return ErrOverrun
 	}
 	return nil
 }

@@ -189,3 +189,10 @@ func dupHandle(h any) (txHandle, sockInfo, error) {
 	}
 	return tx, info, nil
 }
+
+// The sockets a received handle becomes satisfy Handle, as Message.Handle
+// promises.
+var (
+	_ Handle = (*winpipe.Conn)(nil)
+	_ Handle = (*winpipe.Listener)(nil)
+)
