@@ -19,7 +19,10 @@
 //        [--node=PATH] [--runs=5] [--quick] [--serialization=json|advanced]
 //        [--load=N] [--pin=CPU] [--conditions=idle,loaded,pinned]
 //        [--pairs=node-node,node-go,...] [--workloads=pp16,st4k,...]
-//        [--variants=LABEL=PATH,...] [--json=FILE]
+//        [--variants=LABEL=PATH,...] [--json=FILE] [--syscalls]
+// --syscalls: after the runs, each child under the Node parent runs every
+// workload once more under `strace -f -c` (idle, and once for start-up
+// alone, which is subtracted): system calls per operation, all threads.
 'use strict';
 const { execFileSync, spawn } = require('child_process');
 const fs = require('fs');
@@ -47,6 +50,14 @@ const allWorkloads = [
   { id: 'pp64k', label: 'ping-pong 64 KiB', test: 'pingpong', size: 65536, n: 600, metric: 'per_sec', unit: 'round trips/s' },
   { id: 'st16', label: 'stream 16 B', test: 'stream', size: 16, n: 200000, metric: 'per_sec', unit: 'msgs/s' },
   { id: 'st4k', label: 'stream 4 KiB', test: 'stream', size: 4096, n: 50000, metric: 'MB_per_s', unit: 'MB/s', also: 'per_sec' },
+  // Pipelined round trips: 256 messages in flight to the echo child for n ms
+  // (a worker pool's shape); each workload names its own serialization.
+  { id: 'pl64', label: 'pipelined 64 B JSON', test: 'pipeline', size: 64, n: 3000, ser: 'json', metric: 'per_sec', unit: 'round trips/s' },
+  { id: 'pl1k', label: 'pipelined 1 KiB JSON', test: 'pipeline', size: 1024, n: 3000, ser: 'json', metric: 'per_sec', unit: 'round trips/s' },
+  { id: 'pl16k', label: 'pipelined 16 KiB JSON', test: 'pipeline', size: 16384, n: 3000, ser: 'json', metric: 'per_sec', unit: 'round trips/s' },
+  { id: 'pla64', label: 'pipelined 64 B advanced', test: 'pipeline', size: 64, n: 3000, ser: 'advanced', metric: 'per_sec', unit: 'round trips/s' },
+  { id: 'pla1k', label: 'pipelined 1 KiB advanced', test: 'pipeline', size: 1024, n: 3000, ser: 'advanced', metric: 'per_sec', unit: 'round trips/s' },
+  { id: 'pla16k', label: 'pipelined 16 KiB advanced', test: 'pipeline', size: 16384, n: 3000, ser: 'advanced', metric: 'per_sec', unit: 'round trips/s' },
   { id: 'start', label: 'start-up', test: 'startup', size: 16, n: 0, metric: 'startup_ms', unit: 'ms', lower: true },
 ];
 const workloads = args.workloads ? allWorkloads.filter((w) => args.workloads.split(',').includes(w.id)) : allWorkloads;
@@ -75,7 +86,7 @@ for (const v of (args.variants || '').split(',').filter(Boolean)) {
   pairs[`go-go:${label}`] = (w, n) => [driver, [`-child=${file}`, ...common(w, n, '-')]];
 }
 function common(w, n, dash) {
-  return [`${dash}test=${w.test}`, `${dash}n=${n}`, `${dash}size=${w.size}`, `${dash}serialization=${serialization}`];
+  return [`${dash}test=${w.test}`, `${dash}n=${n}`, `${dash}size=${w.size}`, `${dash}serialization=${w.ser || serialization}`];
 }
 const pairNames = args.pairs ? args.pairs.split(',') : Object.keys(pairs);
 // Pairs that speak only JSON or need no encoding at all.
@@ -112,9 +123,10 @@ for (let r = 0; r < runs; r++) {
       // first (after a quiet period) or last.
       const order = pairNames.map((_, i) => pairNames[(i + r) % pairNames.length]);
       for (const p of order) {
-        if (jsonOnly.has(p) && serialization !== 'json') continue;
+        if (jsonOnly.has(p) && (w.ser || serialization) !== 'json') continue;
+        if (p === 'raw' && w.test === 'pipeline') continue;
         // The bare socketpair streams so fast that it needs more messages to
-        // be timed at all.
+        // be timed at all. Pipelined workloads run for n ms.
         const n = Math.max(1, Math.round(w.n * scale * (p === 'raw' && w.test === 'stream' ? 20 : 1)));
         let [cmd, argv] = pairs[p](w, n);
         if (c === 'pinned') [cmd, argv] = ['taskset', ['-c', String(pin), cmd, ...argv]];
@@ -132,6 +144,54 @@ for (let r = 0; r < runs; r++) {
     if (c === 'loaded') stopLoad();
   }
   process.stderr.write(`run ${r + 1}/${runs} done (${((Date.now() - t0) / 1e3).toFixed(0)} s)\n`);
+}
+
+// System calls per op of each child under the Node parent: one extra run
+// per workload under strace, minus a start-up-only run under strace.
+const sys = {}; // pair → workload id → { total, calls: {name: per op} }
+if (args.syscalls === 'true') {
+  const tmp = fs.mkdtempSync('/tmp/ipc-bench-strace-');
+  const parseStrace = (file) => {
+    const calls = {};
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 5 || !/^[0-9.]+$/.test(f[0]) || f[f.length - 1] === 'total') continue;
+      const name = f[f.length - 1];
+      const n = +(f.length === 6 ? f[3] : f[3]);
+      if (Number.isFinite(n)) calls[name] = (calls[name] || 0) + n;
+    }
+    return calls;
+  };
+  const traced = (p, w, n, file) => {
+    const [cmd, argv] = pairs[p](w, n);
+    execFileSync(cmd, [...argv, `--strace=${file}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300000 });
+    return parseStrace(file);
+  };
+  const startW = allWorkloads.find((x) => x.id === 'start');
+  for (const p of pairNames.filter((x) => x.startsWith('node-'))) {
+    for (const w of workloads.filter((x) => x.n)) {
+      if (jsonOnly.has(p) && (w.ser || serialization) !== 'json') continue;
+      try {
+        const n = Math.max(1, Math.round(w.n * scale));
+        const base = traced(p, { ...startW, ser: w.ser, test: 'startup' }, 1, path.join(tmp, 'start.txt'));
+        const file = path.join(tmp, 'run.txt');
+        const [cmd, argv] = pairs[p](w, n);
+        const out = execFileSync(cmd, [...argv, `--strace=${file}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300000 });
+        const ops = JSON.parse(out.trim().split('\n').pop()).n;
+        const calls = parseStrace(file);
+        const per = {};
+        let total = 0;
+        for (const [k, v] of Object.entries(calls)) {
+          const d = Math.max(0, v - (base[k] || 0)) / ops;
+          if (d > 0) { per[k] = d; total += d; }
+        }
+        ((sys[p] ||= {})[w.id] = { total, calls: per });
+      } catch (e) {
+        console.error(`strace ${p} ${w.id}: failed: ${e.message}`);
+      }
+    }
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 const median = (xs) => {
@@ -221,6 +281,22 @@ if (conditions.length > 1) {
         return v === undefined || !b ? '–' : `${fmt(v)} / ${fmt(b)}`;
       }).join(' | ')} |`);
     }
+  }
+}
+if (Object.keys(sys).length) {
+  const shown = pairNames.filter((p) => sys[p]);
+  lines.push('');
+  lines.push('### system calls per op of the child (strace -f -c, idle, one run, start-up subtracted; the most frequent)');
+  lines.push('');
+  lines.push(`| workload | ${shown.map((p) => label(p)).join(' | ')} |`);
+  lines.push(`|---|${shown.map(() => '---').join('|')}|`);
+  for (const w of workloads.filter((x) => x.n)) {
+    lines.push(`| ${w.label} | ${shown.map((p) => {
+      const r = (sys[p] || {})[w.id];
+      if (!r) return '–';
+      const top = Object.entries(r.calls).sort((a, b) => b[1] - a[1]).filter(([, v]) => v >= 0.01).slice(0, 5);
+      return `**${r.total.toFixed(2)}**: ${top.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`;
+    }).join(' | ')} |`);
   }
 }
 lines.push('');

@@ -1,9 +1,15 @@
 // Node parent for the IPC benchmark: forks one child, runs one workload,
 // prints one JSON line. bench/driver is the Go parent with the same
 // workloads and output. Usage:
-//   node node-parent.js --child=node|/path/to/go-child --test=startup|pingpong|stream
+//   node node-parent.js --child=node|/path/to/go-child --test=startup|pingpong|stream|pipeline
 //                       [--n=N] [--size=BYTES] [--serialization=json|advanced]
+//                       [--window=256] [--strace=FILE]
 // The child speaks bench/node-child.js's protocol: mode echo or sink.
+// pipeline: --window messages in flight to the echo child for --n ms (the
+// shape of Node's benchmark/child_process/child-process-ipc-roundtrip.js);
+// each reply is answered with a new message until the time is up.
+// --strace=FILE runs the child under `strace -f -c -o FILE` (system call
+// counts of the child, all threads).
 'use strict';
 const { fork } = require('child_process');
 const fs = require('fs');
@@ -15,6 +21,7 @@ const n = +(args.n || 10000);
 const size = +(args.size || 16);
 const serialization = args.serialization || 'json';
 const mode = test === 'stream' ? 'sink' : 'echo';
+const window = +(args.window || 256);
 const payload = 'x'.repeat(size);
 
 function hwmKB(pid) {
@@ -35,9 +42,10 @@ function cpuMs(pid) {
 
 const opts = { serialization, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
 const t0 = process.hrtime.bigint();
+const strace = args.strace ? ['-f', '-c', '-o', args.strace] : null;
 const child = (args.child || 'node') === 'node'
-  ? fork(path.join(__dirname, 'node-child.js'), [mode], opts)
-  : fork(mode, [], { ...opts, execPath: args.child, execArgv: [] });
+  ? fork(path.join(__dirname, 'node-child.js'), [mode], strace ? { ...opts, execPath: 'strace', execArgv: [...strace, process.execPath] } : opts)
+  : fork(mode, [], { ...opts, execPath: strace ? 'strace' : args.child, execArgv: strace ? [...strace, args.child] : [] });
 const secs = (a, b) => Number(b - a) / 1e9;
 let startup;
 let cpu0 = 0;
@@ -58,6 +66,7 @@ child.once('message', () => {
   if (test === 'startup') return finish({});
   if (test === 'pingpong') return pingpong();
   if (test === 'stream') return stream();
+  if (test === 'pipeline') return pipeline();
   throw new Error('unknown test ' + test);
 });
 
@@ -73,6 +82,28 @@ function pingpong() {
     child.send({ seq: i, p: payload });
   });
   child.send({ seq: i, p: payload });
+}
+
+function pipeline() {
+  let sent = 0;
+  let got = 0;
+  let stop = false;
+  const t = process.hrtime.bigint();
+  setTimeout(() => { stop = true; }, n);
+  child.on('message', (m) => {
+    got++;
+    if (m.p.length !== size) throw new Error('bad echo');
+    if (!stop) {
+      child.send({ seq: sent++, p: payload });
+      return;
+    }
+    if (got === sent) {
+      const s = secs(t, process.hrtime.bigint());
+      // Rate over the whole run, the drain of the last window included.
+      finish({ n: got, window, seconds: +s.toFixed(4), per_sec: Math.round(got / s), us_per_op: +(s * 1e6 / got).toFixed(2) });
+    }
+  });
+  for (; sent < window; sent++) child.send({ seq: sent, p: payload });
 }
 
 function stream() {

@@ -28,7 +28,13 @@ func init() {
 func helperEchoDecoded() int {
 	return helperMain("echo-decoded", 0, func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
 		var v any
-		if err := m.Decode(&v); err != nil {
+		var err error
+		if m.Serialization() == nodeipc.Advanced {
+			v, err = v8value.Decode(m.Raw()) // the exact V8 representation
+		} else {
+			err = m.Decode(&v)
+		}
+		if err != nil {
 			return err
 		}
 		return ch.Send(ctx, v)

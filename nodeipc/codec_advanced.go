@@ -48,9 +48,14 @@ func (advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(p), max)
 	}
 	// One pass that builds nothing: what a Node peer's deserializer
-	// accepts (package v8value's Validate).
+	// accepts (package v8value's Validate), in a format every supported
+	// Node reads (Validate also reads format 16, which Node 26 and
+	// earlier refuse).
 	if err := v8value.Validate(p); err != nil {
 		return dst, fmt.Errorf("%w: not a V8 payload Node can read: %w", ErrUnsupportedValue, err)
+	}
+	if p[1] > v8value.Version {
+		return dst, fmt.Errorf("%w: V8 format %d, which Node 26 and earlier cannot read (re-encode it: Marshal writes %d)", ErrUnsupportedValue, p[1], v8value.Version)
 	}
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(p)))
 	return append(dst, p...), nil
@@ -79,11 +84,24 @@ func (advancedCodec) appendInternal(dst []byte, fields []field) ([]byte, error) 
 	return appendFramed(dst, math.MaxInt, func(b []byte) ([]byte, error) { return v8value.AppendMarshal(b, obj) })
 }
 
+// frame finds the next frame. A non-empty payload must start with the V8
+// header byte FF: anything else is judged as soon as that byte is here
+// (foreignFrame), before the announced length is trusted, so a peer that
+// writes another format (Bun) is named at once instead of being waited
+// for until megabytes arrive.
 func (advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int, err error) {
 	if len(b) < 4 {
 		return 0, 0, 0, nil
 	}
 	n := binary.BigEndian.Uint32(b)
+	if n > 0 {
+		if len(b) < 5 {
+			return 0, 0, 0, nil
+		}
+		if err := foreignFrame(b); err != nil {
+			return 0, 0, 0, err
+		}
+	}
 	if uint64(n) > uint64(max) {
 		return 0, 0, 0, fmt.Errorf("%w: %d-byte frame announced (limit %d)", ErrMessageTooLarge, n, max)
 	}
@@ -190,11 +208,4 @@ func (f advancedFields) reencode(key string) ([]byte, error) {
 	}
 	v, _ := val.(*v8value.Object).Get(key)
 	return v8value.Marshal(v)
-}
-
-func decodeAdvanced(data []byte, v any) error {
-	if err := v8value.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("nodeipc: decode: %w", err)
-	}
-	return nil
 }

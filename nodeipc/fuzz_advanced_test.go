@@ -12,21 +12,31 @@ import (
 )
 
 // expectedFrames is the reference advanced framing: the complete payloads
-// of data in order, and whether an announced length over max ends the
-// stream after them.
-func expectedFrames(data []byte, max int) (frames [][]byte, tooLarge bool) {
+// of data in order, and what ends the stream after them: a non-empty
+// payload whose first byte is not the V8 header's FF (foreign), judged as
+// soon as that byte is there, or else an announced length over max
+// (tooLarge).
+func expectedFrames(data []byte, max int) (frames [][]byte, foreign, tooLarge bool) {
 	for len(data) >= 4 {
 		n := binary.BigEndian.Uint32(data)
+		if n > 0 {
+			if len(data) < 5 {
+				return frames, false, false
+			}
+			if data[4] != 0xFF {
+				return frames, true, false
+			}
+		}
 		if uint64(n) > uint64(max) {
-			return frames, true
+			return frames, false, true
 		}
 		if uint64(len(data)) < 4+uint64(n) {
-			return frames, false
+			return frames, false, false
 		}
 		frames = append(frames, data[4:4+n])
 		data = data[4+n:]
 	}
-	return frames, false
+	return frames, false, false
 }
 
 func addAdvancedSeeds(f *testing.F) {
@@ -52,6 +62,12 @@ func addAdvancedSeeds(f *testing.F) {
 		{0, 0, 0, 2, 0xFF, 0x0F},             // header only
 		{0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F}, // absurd length
 		{0, 0, 0, 4, 0xFF, 0x0F, 'o', '{'},   // truncated object
+		{0, 0, 0, 1, '0'},                    // no V8 header
+		// Bun 1.4's advanced IPC: a version packet, then a type byte and
+		// a little-endian length (JavaScriptCore's serialization follows).
+		{0x01, 0x02, 0x00, 0x00, 0x00, 0x02, 0x1c, 0x00, 0x00, 0x00, 0x0e, 0x00},
+		[]byte("{\"cmd\":\"NODE_HANDLE_ACK\"}\n"),                        // a JSON peer
+		append(stream[:len(stream):len(stream)], 0x01, 0x02, 0x00, 0x00), // Bun after V8 frames, cut
 	} {
 		f.Add(s, []byte{0}, uint16(0))
 		f.Add(s, []byte{1, 2, 0}, uint16(64))
@@ -64,7 +80,8 @@ func addAdvancedSeeds(f *testing.F) {
 // *ProtocolError wrapping ErrMalformedMessage, in order, exactly when the V8
 // decoder rejects the payload; an announced length over the limit is
 // ErrMessageTooLarge after every earlier frame, before any allocation for
-// it; nothing panics.
+// it; a payload without the V8 header byte ends the stream with a
+// *SerializationError as soon as its first byte is read; nothing panics.
 func FuzzAdvancedFrameParse(f *testing.F) {
 	addAdvancedSeeds(f)
 	f.Fuzz(func(t *testing.T, data, cuts []byte, maxSel uint16) {
@@ -90,7 +107,7 @@ func FuzzAdvancedFrameParse(f *testing.F) {
 				t.Fatalf("Raw %x, want %x", in.msg.Raw(), p)
 			}
 		})
-		want, tooLarge := expectedFrames(data, max)
+		want, foreign, tooLarge := expectedFrames(data, max)
 		if len(got) != len(want) {
 			t.Fatalf("%d frames, want %d", len(got), len(want))
 		}
@@ -101,6 +118,13 @@ func FuzzAdvancedFrameParse(f *testing.F) {
 		}
 		if tooLarge != errors.Is(err, ErrMessageTooLarge) {
 			t.Fatalf("framing error %v, want too large = %v", err, tooLarge)
+		}
+		var se *SerializationError
+		if foreign != (errors.As(err, &se) && errors.Is(err, ErrForeignSerialization)) {
+			t.Fatalf("framing error %v, want foreign = %v", err, foreign)
+		}
+		if foreign && (len(se.Head) == 0 || len(se.Head) > 16 || se.Head[4] == 0xFF) {
+			t.Fatalf("SerializationError head % x", se.Head)
 		}
 	})
 }

@@ -36,7 +36,6 @@ func TestMalformedAdvanced(t *testing.T) {
 		frame []byte
 	}{
 		{"version 12", advFrame([]byte{0xFF, 0x0C, '0'})},
-		{"no header", advFrame([]byte{'0'})},
 		{"bad tag", advFrame([]byte{0xFF, 0x0F, 'M'})},
 		{"empty payload", advFrame(nil)},
 		{"truncated value", advFrame([]byte{0xFF, 0x0F, 'o', '"', 0x05, 'a'})},

@@ -3,8 +3,10 @@ package nodeipc
 import (
 	"fmt"
 	"net"
+	"os"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc/internal/jsonx"
+	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
 
 // Message is one message received from the peer: what Node delivers to a
@@ -22,20 +24,36 @@ type Message struct {
 	key    string
 }
 
-// Decode decodes the message into v, which must be a non-nil pointer. In JSON
-// mode the rules are those of encoding/json; in advanced mode those of the
-// V8 codec (see package nodeipc/v8value).
+// Decode decodes the message into v, which must be a non-nil pointer, in
+// the manner of encoding/json: objects fill structs (by `json` tag, else
+// field name, case-insensitively) and maps, arrays fill slices, numbers
+// numeric types. In JSON mode the decoder is github.com/goccy/go-json,
+// which follows encoding/json's rules; in advanced mode package
+// nodeipc/v8value's Unmarshal, which also fills time.Time from a Date,
+// *big.Int from a BigInt and []byte from a Buffer.
+//
+// Into any, []any and map[string]any both serializations give the same Go
+// types, those of encoding/json: nil, bool, float64, string, []any and
+// map[string]any (see v8value.Unmarshal for the values only advanced mode
+// carries). The exact V8 representation is v8value.Decode(m.Raw()), or
+// Decode into a *v8value.Object, *v8value.Array or the like.
+//
+// A failure is a *DecodeError whatever the serialization; it wraps the
+// decoder's own error.
 func (m *Message) Decode(v any) error {
+	var err error
 	switch m.mode {
 	case JSON:
-		if err := jsonx.Unmarshal(m.data, v); err != nil {
-			return fmt.Errorf("nodeipc: decode: %w", err)
-		}
-		return nil
+		err = jsonx.Unmarshal(m.data, v)
 	case Advanced:
-		return decodeAdvanced(m.data, v)
+		err = v8value.Unmarshal(m.data, v)
+	default:
+		err = fmt.Errorf("unknown serialization %v", m.mode)
 	}
-	return fmt.Errorf("nodeipc: decode: unknown serialization %v", m.mode)
+	if err != nil {
+		return newDecodeError(m.mode, err)
+	}
+	return nil
 }
 
 // Raw returns the message as it was on the wire: the JSON text (without the
@@ -68,9 +86,13 @@ func (m *Message) String() string {
 //     *net.UnixConn, or an *os.File for a bound but not listening socket
 //   - dgram.Socket, dgram.Native: *net.UDPConn
 //
-// The caller owns the handle and must close it. Calling Handle several
-// times returns the same value.
-func (m *Message) Handle() any { return m.handle }
+// Each satisfies Handle, so it can be sent on with SendHandle as it is. The
+// caller owns the handle and must close it. Calling Handle several times
+// returns the same value.
+func (m *Message) Handle() Handle {
+	h, _ := m.handle.(Handle)
+	return h
+}
 
 // HandleType returns Node's name for the kind of handle ("net.Server",
 // "net.Socket", "net.Native", "dgram.Socket", "dgram.Native"), or "" for a
@@ -110,3 +132,15 @@ func (m *Message) PacketConn() net.PacketConn {
 	}
 	return nil // a *net.UnixConn is a net.PacketConn too, but a stream
 }
+
+// Every type Message.Handle can hold satisfies Handle (the Windows socket
+// types are checked in transport_handle_windows.go).
+var (
+	_ Handle = (*net.TCPListener)(nil)
+	_ Handle = (*net.UnixListener)(nil)
+	_ Handle = (*net.TCPConn)(nil)
+	_ Handle = (*net.UnixConn)(nil)
+	_ Handle = (*net.UDPConn)(nil)
+	_ Handle = (*TrackedConn)(nil)
+	_ Handle = (*os.File)(nil)
+)

@@ -72,9 +72,9 @@ type Options struct {
 	// MaxQueuedMessages bounds the messages received but not yet returned by
 	// Recv; per-message errors (*ProtocolError, *HandleError) waiting for
 	// Recv count too. 0 means unbounded, as in Node. When the bound is
-	// exceeded the channel ends with ErrQueueFull rather than stop reading
+	// exceeded the channel ends with ErrOverrun rather than stop reading
 	// (which would also stop handle acknowledgements): Recv returns the
-	// queued messages, then ErrQueueFull. Messages passed to
+	// queued messages, then ErrOverrun. Messages passed to
 	// OnInternalMessage do not count.
 	//
 	// Set it in a worker whose receive loop can stop receiving, for example
@@ -117,7 +117,7 @@ type Options struct {
 
 	// MaxBufferedBytes bounds the bytes queued for writing (see
 	// Channel.Buffered) that Post, PostInternal and PostHandle may add to:
-	// past it they fail with ErrWriteQueueFull and queue nothing, so that a
+	// past it they fail with ErrPostWouldBlock and queue nothing, so that a
 	// producer posting to a peer that does not read cannot grow the process
 	// without bound. A message is always accepted while nothing else is
 	// queued. Send is not bounded by it: Send waits for its turn. 0 means

@@ -37,7 +37,8 @@ type readGate struct {
 
 	// Owned by the token holder, with the transport's read side.
 	buf            []byte
-	start, scanned int // start of unconsumed bytes; bytes of it scanned
+	start, scanned int     // start of unconsumed bytes; bytes of it scanned
+	last           framing // what the last read amounted to, for the next one
 }
 
 // recvHold is how long the read side stays with receivers after a Recv
@@ -49,6 +50,35 @@ const (
 	readSize    = 64 << 10 // what one recvmsg asks for, as libuv does
 	keepBufSize = 1 << 20  // larger buffers are given away, not kept
 )
+
+// acquire takes the read token, waiting for it.
+func (g *readGate) acquire() { <-g.tok }
+
+// tryAcquire takes the read token if it is free.
+func (g *readGate) tryAcquire() bool {
+	select {
+	case <-g.tok:
+		return true
+	default:
+		return false
+	}
+}
+
+// acquireUnless takes the read token, unless a or b (either may be nil) is
+// ready or ctx ends first; it reports whether it took the token.
+func (g *readGate) acquireUnless(ctx context.Context, a, b <-chan struct{}) bool {
+	select {
+	case <-g.tok:
+		return true
+	case <-a:
+	case <-b:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+// release gives the read token back.
+func (g *readGate) release() { g.tok <- struct{}{} }
 
 func (g *readGate) init(c *Channel) {
 	g.tok = make(chan struct{}, 1)
@@ -100,14 +130,12 @@ func (c *Channel) readLoop() {
 			return
 		}
 		for g.readers.Load() == 0 {
-			select {
-			case <-g.tok:
-			case <-c.done:
+			if !g.acquireUnless(context.Background(), c.done, nil) {
 				c.endRead(nil)
 				return
 			}
 			if g.readers.Load() != 0 {
-				g.tok <- struct{}{}
+				g.release()
 				g.hold.Reset(recvHold) // in case that reader leaves without reading
 				break
 			}
@@ -119,16 +147,16 @@ func (c *Channel) readLoop() {
 				// Kicked by a Recv: hand over. That Recv may still get its
 				// message from the queue and never read, so come back after
 				// recvHold unless a reader re-arms the timer first.
-				g.tok <- struct{}{}
+				g.release()
 				g.hold.Reset(recvHold)
 				break
 			}
 			if err != nil {
 				c.endRead(err)
-				g.tok <- struct{}{}
+				g.release()
 				return
 			}
-			g.tok <- struct{}{}
+			g.release()
 		}
 	}
 }
@@ -143,7 +171,7 @@ func (c *Channel) readDirect(ctx context.Context) error {
 	defer func() {
 		g.readers.Add(-1)
 		g.hold.Reset(recvHold) // before the token: Close stops it after
-		g.tok <- struct{}{}
+		g.release()
 	}()
 	if c.in.pending() {
 		// The previous holder queued something before it let go of the
@@ -208,7 +236,7 @@ func (c *Channel) endReadOnce(err error) {
 	if c.isClosing() || errors.Is(err, net.ErrClosed) {
 		c.mu.Lock()
 		if c.err == nil && c.isClosing() {
-			err = net.ErrClosed
+			err = errClosed
 		}
 		c.mu.Unlock()
 	}
@@ -244,13 +272,15 @@ func (c *Channel) readChunk() error {
 		}
 		start = 0
 	}
-	n, got, truncated, ctlErr, err := c.t.read(buf[len(buf):cap(buf)])
+	last := g.last
+	g.last = framingUnknown
+	n, got, truncated, ctlErr, err := c.t.read(buf[len(buf):cap(buf)], last)
 	if len(got) > 0 {
 		c.in.files.push(got)
 		clear(got)
 	}
 	if ctlErr != nil {
-		c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %v", ErrMalformedMessage, ctlErr)))
+		c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %w", ErrMalformedMessage, ctlErr)))
 	}
 	if truncated {
 		c.report(protocolError("recvmsg", nil, ErrControlTruncated))
@@ -260,7 +290,7 @@ func (c *Channel) readChunk() error {
 		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &perr) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", ErrDisconnected, err)
+		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	}
 	if n == 0 {
 		if len(buf) > start {
@@ -294,7 +324,10 @@ func (c *Channel) readChunk() error {
 		}
 		whole = true
 	}
-	c.t.framed(whole) // SPIN POLICY: did this read complete a message?
+	g.last = framingPartial // SPIN POLICY: did this read complete a message?
+	if whole {
+		g.last = framingWhole
+	}
 	if start == len(buf) {
 		buf = buf[:0]
 		start = 0

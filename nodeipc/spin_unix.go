@@ -2,5 +2,6 @@
 
 package nodeipc
 
-// framed tells the spin policy whether the last read completed a message.
-func (t *transport) framed(whole bool) { t.spin.framed(whole) }
+// framed tells the spin policy whether the last read completed a message
+// (read passes on the reader's framing hint).
+func (t *sockTransport) framed(whole bool) { t.spin.framed(whole) }

@@ -15,7 +15,7 @@ import (
 // socket (not a socket, another family or type, a listening socket) is
 // rejected and left as it was. On success fd itself is closed; the
 // transport uses a close-on-exec duplicate registered with the netpoller.
-func inheritTransport(fd int) (*transport, error) {
+func inheritTransport(fd int) (transport, error) {
 	info, err := inspectSocket(fd)
 	if err != nil {
 		return nil, err

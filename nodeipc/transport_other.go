@@ -5,38 +5,25 @@ package nodeipc
 import (
 	"net"
 	"os/exec"
-	"time"
 )
 
 // This file stands in for a transport on every platform without one
 // (plan9, js/wasm, wasip1, and the Unix systems Node does not ship for;
 // Windows has transport_windows.go): the package builds, and FromEnv,
 // New and Start fail with errUnsupported. A new implementation provides the
-// names below (see transport.go) and excludes its GOOS from this file's
+// constructors and handle types below, and a type implementing transport
+// (see transport.go), and excludes its GOOS from this file's
 // build constraint.
 
 const transportSupported = false
 
-type transport struct{}
+// No constructor succeeds here, so no type implements transport.
 
-func newTransport(*net.UnixConn) (*transport, error)                   { return nil, errUnsupported }
-func inheritTransport(int) (*transport, error)                         { return nil, errUnsupported }
-func closeChannelFD(int)                                               {}
-func startTransport(*exec.Cmd, func(int) []string) (*transport, error) { return nil, errUnsupported }
-
-func (*transport) setup(int, time.Duration) {}
-func (*transport) read([]byte) (int, []rxHandle, bool, error, error) {
-	return 0, nil, false, nil, errUnsupported
-}
-func (*transport) write([]byte) (int, error)                 { return 0, errUnsupported }
-func (*transport) writeHandle([]byte, txHandle) (int, error) { return 0, errUnsupported }
-func (*transport) writev([][]byte) error                     { return errUnsupported }
-func (*transport) tryWrite([]byte) int                       { return 0 }
-func (*transport) interruptRead()                            {}
-func (*transport) resumeRead()                               {}
-func (*transport) interruptWrite()                           {}
-func (*transport) resumeWrite()                              {}
-func (*transport) close() error                              { return nil }
+func newTransport(*net.UnixConn) (transport, error)                   { return nil, errUnsupported }
+func inheritTransport(int) (transport, error)                         { return nil, errUnsupported }
+func closeChannelFD(int)                                              {}
+func startTransport(*exec.Cmd, func(int) []string) (transport, error) { return nil, errUnsupported }
+func pairTransports() (transport, transport, error)                   { return nil, nil, errUnsupported }
 
 type rxHandle struct{}
 

@@ -27,12 +27,12 @@ type recvScratch struct {
 	oobn, flags int
 }
 
-func (t *transport) recvPrepare(p, oob []byte) {
+func (t *sockTransport) recvPrepare(p, oob []byte) {
 	t.rs = recvScratch{p: p, oob: oob}
 }
 
 // recvmsgOnce is one non-blocking recvmsg.
-func (t *transport) recvmsgOnce(fd uintptr) (int, unix.Errno) {
+func (t *sockTransport) recvmsgOnce(fd uintptr) (int, unix.Errno) {
 	var n, oobn, flags int
 	var err error
 	if msgCmsgCloexec != 0 {
@@ -56,7 +56,7 @@ func (t *transport) recvmsgOnce(fd uintptr) (int, unix.Errno) {
 	return n, 0
 }
 
-func (t *transport) recvDone() (oobn, flags int) {
+func (t *sockTransport) recvDone() (oobn, flags int) {
 	oobn, flags = t.rs.oobn, t.rs.flags
 	t.rs = recvScratch{}
 	return oobn, flags

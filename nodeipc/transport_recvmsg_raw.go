@@ -19,7 +19,7 @@ type recvScratch struct {
 	iov unix.Iovec
 }
 
-func (t *transport) recvPrepare(p, oob []byte) {
+func (t *sockTransport) recvPrepare(p, oob []byte) {
 	t.rs.iov = unix.Iovec{Base: unsafe.SliceData(p)}
 	t.rs.iov.SetLen(len(p))
 	t.rs.msg = unix.Msghdr{Iov: &t.rs.iov, Iovlen: 1}
@@ -30,14 +30,14 @@ func (t *transport) recvPrepare(p, oob []byte) {
 }
 
 // recvmsgOnce is one non-blocking recvmsg.
-func (t *transport) recvmsgOnce(fd uintptr) (int, unix.Errno) {
+func (t *sockTransport) recvmsgOnce(fd uintptr) (int, unix.Errno) {
 	r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&t.rs.msg)), unix.MSG_CMSG_CLOEXEC)
 	return int(r), e
 }
 
 // recvDone returns the control length and flags of the finished read and
 // forgets the buffers.
-func (t *transport) recvDone() (oobn, flags int) {
+func (t *sockTransport) recvDone() (oobn, flags int) {
 	oobn, flags = int(t.rs.msg.Controllen), int(t.rs.msg.Flags)
 	t.rs = recvScratch{}
 	return oobn, flags

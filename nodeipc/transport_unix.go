@@ -12,13 +12,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// transport is the channel over one end of an AF_UNIX SOCK_STREAM
+// sockTransport is the channel over one end of an AF_UNIX SOCK_STREAM
 // socketpair, as libuv's uv_pipe_t with ipc=1 uses it on Unix: a byte
 // stream, with descriptors passed as SCM_RIGHTS on the first byte of the
 // message they belong to. See transport.go for the contract.
 const transportSupported = true
 
-type transport struct {
+var _ transport = (*sockTransport)(nil)
+
+type sockTransport struct {
 	conn *net.UnixConn
 	rc   syscall.RawConn
 
@@ -32,7 +34,7 @@ type transport struct {
 	spin   spinPolicy // how a read that finds nothing waits (spin.go)
 }
 
-func newTransport(conn *net.UnixConn) (*transport, error) {
+func newTransport(conn *net.UnixConn) (transport, error) {
 	if conn == nil {
 		return nil, errors.New("nil conn")
 	}
@@ -41,19 +43,22 @@ func newTransport(conn *net.UnixConn) (*transport, error) {
 		return nil, err
 	}
 	tuneChannel(rc)
-	return &transport{conn: conn, rc: rc}, nil
+	return &sockTransport{conn: conn, rc: rc}, nil
 }
 
-func (t *transport) setup(maxHandles int, spinWait time.Duration) {
+func (t *sockTransport) setup(maxHandles int, spinWait time.Duration) {
 	t.readFn = t.tryRecvmsg
 	t.oob = make([]byte, unix.CmsgSpace(4*maxHandles))
 	t.spin.init(spinWait)
 }
 
-func (t *transport) close() error { return t.conn.Close() }
+func (t *sockTransport) close() error { return t.conn.Close() }
 
 // read is recvmsg on the socket; see transport.go.
-func (t *transport) read(p []byte) (n int, got []rxHandle, truncated bool, ctlErr, err error) {
+func (t *sockTransport) read(p []byte, last framing) (n int, got []rxHandle, truncated bool, ctlErr, err error) {
+	if last != framingUnknown {
+		t.framed(last == framingWhole) // SPIN POLICY: did the last read complete a message?
+	}
 	n, oobn, flags, err := t.recvmsg(p, t.oob)
 	got = t.got[:0]
 	if oobn > 0 {
@@ -66,7 +71,7 @@ func (t *transport) read(p []byte) (n int, got []rxHandle, truncated bool, ctlEr
 // recvmsg reads from the socket, parking on the netpoller while no data is
 // available. Received descriptors are close-on-exec (see tryRecvmsg). The
 // preallocated msghdr and callback make a read allocation-free.
-func (t *transport) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
+func (t *sockTransport) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
 	t.recvPrepare(p, oob)
 	t.rn, t.rerr = 0, 0
 	err = t.rc.Read(t.readFn)
@@ -91,7 +96,7 @@ func (t *transport) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
 // netpoller costs about as much again. The poller's guarantees (deadlines,
 // Close, preemption for the garbage collector) are kept, delayed by at most
 // SpinWait.
-func (t *transport) tryRecvmsg(fd uintptr) bool {
+func (t *sockTransport) tryRecvmsg(fd uintptr) bool {
 	for {
 		r, e := t.recvmsgOnce(fd)
 		if e == unix.EINTR {
@@ -112,7 +117,7 @@ func (t *transport) tryRecvmsg(fd uintptr) bool {
 	}
 }
 
-func (t *transport) write(b []byte) (int, error) {
+func (t *sockTransport) write(b []byte) (int, error) {
 	t.spin.wrote() // SPIN POLICY: a reply may be due
 	return t.conn.Write(b)
 }
@@ -120,7 +125,7 @@ func (t *transport) write(b []byte) (int, error) {
 // writeHandle sends h's descriptor on the first sendmsg only; a short write
 // is finished with plain writes, so the peer receives the descriptor exactly
 // once, with the frame's first byte.
-func (t *transport) writeHandle(b []byte, h txHandle) (int, error) {
+func (t *sockTransport) writeHandle(b []byte, h txHandle) (int, error) {
 	t.spin.wrote() // SPIN POLICY: a reply may be due
 	if h.f == nil {
 		return 0, errors.New("writeHandle: no handle")
@@ -143,14 +148,14 @@ func (t *transport) writeHandle(b []byte, h txHandle) (int, error) {
 
 // writev writes bufs with writev (net.Buffers consumes its own copy of the
 // slice header and advances the elements).
-func (t *transport) writev(bufs [][]byte) error {
+func (t *sockTransport) writev(bufs [][]byte) error {
 	t.spin.wrote() // SPIN POLICY: a reply may be due
 	b := net.Buffers(bufs)
 	_, err := b.WriteTo(t.conn)
 	return err
 }
 
-func (t *transport) tryWrite(b []byte) int {
+func (t *sockTransport) tryWrite(b []byte) int {
 	t.spin.wrote() // SPIN POLICY: a reply may be due
 	var n int
 	var werr error
@@ -168,7 +173,7 @@ func (t *transport) tryWrite(b []byte) int {
 	return n
 }
 
-func (t *transport) interruptRead()  { t.conn.SetReadDeadline(aLongTimeAgo) }
-func (t *transport) resumeRead()     { t.conn.SetReadDeadline(time.Time{}) }
-func (t *transport) interruptWrite() { t.conn.SetWriteDeadline(aLongTimeAgo) }
-func (t *transport) resumeWrite()    { t.conn.SetWriteDeadline(time.Time{}) }
+func (t *sockTransport) interruptRead()  { t.conn.SetReadDeadline(aLongTimeAgo) }
+func (t *sockTransport) resumeRead()     { t.conn.SetReadDeadline(time.Time{}) }
+func (t *sockTransport) interruptWrite() { t.conn.SetWriteDeadline(aLongTimeAgo) }
+func (t *sockTransport) resumeWrite()    { t.conn.SetWriteDeadline(time.Time{}) }

@@ -6,7 +6,8 @@
 // syscalls: the physical limit of the box.
 //
 //	driver -child=go-child|-child=node -node=/path/to/node -script=bench/node-child.js
-//	       -test=startup|pingpong|stream -n=N -size=BYTES [-serialization=json]
+//	       -test=startup|pingpong|stream|pipeline -n=N -size=BYTES [-serialization=json]
+//	       (pipeline: -window messages in flight to the echo child for -n ms)
 //	driver -raw -test=pingpong|stream -n=N -size=BYTES
 //	driver ... -cpuprofile=FILE   (profile of this process)
 package main
@@ -60,7 +61,7 @@ func main() {
 	size := flag.Int("size", 16, "payload bytes")
 	ser := flag.String("serialization", "json", "json or advanced")
 	raw := flag.Bool("raw", false, "bare socketpair, no encoding")
-	window := flag.Int("window", 256, "stream: messages posted between two blocking sends")
+	window := flag.Int("window", 256, "stream: messages posted between two blocking sends; pipeline: messages in flight")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -216,6 +217,36 @@ func runChannel(child, node, script, test, ser string, n, size, window int) (res
 			return r, fmt.Errorf("child counted %d, want %d (%v)", c.Count, n, err)
 		}
 		r.N, r.Seconds, r.PerSec, r.MBPerS = n, round(s, 4), round(float64(n)/s, 0), round(float64(n*size)/s/1e6, 1)
+	case "pipeline":
+		// window messages in flight for n ms: every reply is answered with
+		// a new message (Post, Node's asynchronous send) until the time is
+		// up, then the last window drains.
+		t := time.Now()
+		deadline := t.Add(time.Duration(n) * time.Millisecond)
+		sent, got := 0, 0
+		for ; sent < window; sent++ {
+			if err := ch.Post(msg{Seq: sent, P: payload}); err != nil {
+				return r, err
+			}
+		}
+		for got < sent {
+			m, err := ch.Recv(ctx)
+			if err != nil {
+				return r, err
+			}
+			got++
+			if len(m.Raw()) < size {
+				return r, fmt.Errorf("bad echo %q", m.Raw())
+			}
+			if time.Now().Before(deadline) {
+				if err := ch.Post(msg{Seq: sent, P: payload}); err != nil {
+					return r, err
+				}
+				sent++
+			}
+		}
+		s := time.Since(t).Seconds()
+		r.N, r.Seconds, r.PerSec, r.USPerOp = got, round(s, 4), round(float64(got)/s, 0), round(s*1e6/float64(got), 2)
 	default:
 		return r, fmt.Errorf("unknown test %q", test)
 	}

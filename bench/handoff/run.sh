@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds go-child, the floor child and the dialer, then runs the hand-off
 # benchmark (Node child, Go child and floor child in rotating runs):
-#   bash bench/handoff/run.sh [CONNS=5000] [RUNS=3]
+#   bash bench/handoff/run.sh [CONNS=5000] [RUNS=3] [--load=N] [--pin=CPU] [--strace]
+# --load=N adds the loaded condition (N busy processes), --pin=CPU the one-CPU
+# condition (parent and child pinned with taskset), --strace the system calls
+# per connection of each child (strace is installed with apt-get if missing).
 # NODE selects the Node binary (default: the pinned Node 20, else node on PATH).
 # GO_CHILDREN=LABEL=PATH,... measures other go-child builds as well.
 # Without a C compiler (CC, default cc) the floor child is left out.
@@ -19,4 +22,17 @@ NODE=${NODE:-node_modules/node20/bin/node}
 [ -x "$NODE" ] || NODE=$(command -v node)
 go_children=$PWD/bin/go-child
 [ -n "${GO_CHILDREN:-}" ] && go_children=$go_children,$GO_CHILDREN
-exec "$NODE" bench/handoff/parent.js "$go_children" "$PWD/bin/dialer" "${1:-5000}" "${2:-3}" $floor
+pos=()
+opt=()
+for a in "$@"; do
+  case $a in
+    --*) opt+=("$a") ;;
+    *) pos+=("$a") ;;
+  esac
+done
+for a in "${opt[@]}"; do
+  if [ "$a" = --strace ] && ! command -v strace >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -qq strace >/dev/null; else sudo apt-get install -y -qq strace >/dev/null; fi
+  fi
+done
+exec "$NODE" bench/handoff/parent.js "$go_children" "$PWD/bin/dialer" "${pos[0]:-5000}" "${pos[1]:-3}" $floor "${opt[@]}"

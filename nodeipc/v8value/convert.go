@@ -15,8 +15,22 @@ import (
 // maps; arrays and Sets fill slices and arrays; numbers fill numeric types
 // with range and integrality checks; Buffers, TypedArrays and ArrayBuffers
 // fill []byte; Dates fill time.Time; BigInts fill *big.Int; null and
-// undefined leave non-nillable targets unchanged. An interface target
-// receives the generic representation returned by Decode.
+// undefined leave non-nillable targets unchanged.
+//
+// An empty interface target (any, and the elements of []any and
+// map[string]any) receives the Go types encoding/json gives the same value
+// sent as JSON, so that code written for one serialization works with the
+// other: null and undefined become nil, booleans bool, numbers float64,
+// strings string, arrays []any (holes nil; a sparse array is expanded under
+// the same limit as a slice, see SparseArrayError), objects map[string]any
+// (properties whose value is undefined left out, as JSON.stringify does),
+// and boxed primitives their value. NaN and ±Infinity, which JSON.stringify
+// writes as null, stay float64. Values JSON cannot carry keep a Go form: a
+// valid Date becomes a time.Time (an invalid one nil), a BigInt a *big.Int,
+// and the others (Map, Set, RegExp, ArrayBuffer, typed arrays, Error) the
+// representation Decode returns. For that exact representation of every
+// value, call Decode, or give a target of one of this package's types (such
+// as *Array or *Object).
 func Unmarshal(data []byte, v any) error {
 	var d Decoder
 	return d.Unmarshal(data, v)
@@ -126,7 +140,19 @@ func (c *converter) assign(dst reflect.Value, v any) error {
 	if hd, ok := v.(*HostObject); ok && t != reflect.TypeFor[*HostObject]() {
 		v = hd.Value
 	}
-	// Package types and interfaces take the generic value as is.
+	if t.Kind() == reflect.Interface && t.NumMethod() == 0 {
+		p, err := c.plain(v)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			dst.SetZero()
+		} else {
+			dst.Set(reflect.ValueOf(p))
+		}
+		return nil
+	}
+	// Package types and other interfaces take the generic value as is.
 	if v != nil {
 		if vt := reflect.TypeOf(v); vt.AssignableTo(t) {
 			dst.Set(reflect.ValueOf(v))
@@ -331,7 +357,11 @@ func (c *converter) toMap(dst reflect.Value, v any) error {
 	}
 	switch x := v.(type) {
 	case *Object:
+		plain := t.Elem().Kind() == reflect.Interface && t.Elem().NumMethod() == 0
 		for _, p := range x.Props {
+			if _, undef := p.Value.(Undefined); undef && plain {
+				continue // left out, as JSON.stringify does (see Unmarshal)
+			}
 			if err := put(p.Key, p.Value); err != nil {
 				return err
 			}

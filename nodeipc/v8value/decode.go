@@ -127,13 +127,24 @@ func (r *reader) varint32() (uint32, error) {
 }
 
 // length reads a byte/element count and checks it against the remaining input
-// (each counted unit needs at least unit bytes).
+// (each counted unit needs at least unit bytes). Counts are 32-bit in every
+// format version.
 func (r *reader) length(unit int) (int, error) {
+	return r.sizedLength(unit, false)
+}
+
+// bufferLength reads an ArrayBuffer's byte length: 32-bit up to format 15,
+// a full 64-bit varint (V8's size_t) from format 16 on.
+func (r *reader) bufferLength() (int, error) {
+	return r.sizedLength(1, r.version >= 16)
+}
+
+func (r *reader) sizedLength(unit int, wide bool) (int, error) {
 	v, err := r.varint()
 	if err != nil {
 		return 0, err
 	}
-	if r.version < 16 && v > math.MaxUint32 {
+	if !wide && v > math.MaxUint32 {
 		return 0, r.fail(ErrBadLength, "length exceeds 32 bits")
 	}
 	rem := uint64(len(r.data) - r.pos)
@@ -293,7 +304,7 @@ func (r *reader) readValue() (any, error) {
 			return r.setValue()
 		case 'B':
 			id := r.allocID()
-			n, err := r.length(1)
+			n, err := r.bufferLength()
 			if err != nil {
 				return nil, err
 			}
@@ -302,7 +313,7 @@ func (r *reader) readValue() (any, error) {
 			return r.afterBuffer(ab)
 		case '~':
 			id := r.allocID()
-			n, err := r.length(1)
+			n, err := r.bufferLength()
 			if err != nil {
 				return nil, err
 			}

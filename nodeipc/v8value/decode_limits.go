@@ -7,9 +7,11 @@ import (
 
 // Limits and checks the decoder and the scanner share.
 
-// maxVersion is the newest serializer format version every supported Node
-// release reads (V8 rejects a header that announces a newer one).
-const maxVersion = 15
+// maxVersion is the newest serializer format version the decoder reads.
+// Format 16 (V8 14.9 and later: Deno 2.9, Node 27) differs from 15 only in
+// the width of ArrayBuffer lengths (see reader.bufferLength); Marshal
+// still writes [Version], which every supported Node release reads.
+const maxVersion = 16
 
 // initialElements is the capacity a dense array starts with when it
 // cannot reserve its declared length.

@@ -247,6 +247,12 @@ var (
 // order of an Error's fields, which Node 22+ fix (message, stack, cause)
 // while Node 18 and 20 read any order and write the cause first.
 func versionSpecific(major int, p []byte) bool {
+	if len(p) >= 2 && p[0] == 0xFF && p[1] == 16 {
+		// Format 16: V8 14.9 and later (Deno 2.9, Node 27) write and read
+		// it; no pinned Node release reads it, and the channel does not
+		// send it to them (the advanced codec's appendRaw).
+		return true
+	}
 	v, err := Decode(p)
 	if err != nil {
 		return false

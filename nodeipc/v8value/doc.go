@@ -73,7 +73,7 @@
 // the nesting.
 //
 // The decoder refuses what the deserializer of every supported Node
-// release refuses: format versions other than 13–15, duplicate property
+// release refuses: format versions other than 13–16, duplicate property
 // keys (1 and "1" are the same key), a dense array's property naming one
 // of its elements, a host object around a primitive, RegExp flags V8 does
 // not know or needs an option for (linear, 0x40), u with v, and RegExp
@@ -83,6 +83,20 @@
 // 20+), modifier groups and repeated group names (Node 24+), Float16Array
 // (Node 24+), any order of an Error's fields (Node 18 and 20; Node 22+
 // want message, stack, cause).
+//
+// # Format versions
+//
+// Decode, Unmarshal, Validate and Scan read formats 13 to 16. Format 16
+// (V8 14.9 and later: what Deno 2.9 writes on an advanced IPC channel, and
+// what Node 27 will write) differs from 15 in one point only: the byte
+// length of an ArrayBuffer and the length and maximum of a resizable one
+// are 64-bit varints (V8's size_t) instead of 32-bit ones. For every
+// buffer under 4 GiB the bytes after the header are the same. Marshal
+// writes format 15 ([Version]), which every supported Node release and
+// Deno read; it will write 16 only once every supported Node reads it
+// (Node 27 reads both, Node 26 and earlier only up to 15), so a value
+// decoded from a format-16 payload re-encodes with the header FF 0F and
+// otherwise the same bytes.
 //
 // Functions, channels, unsafe pointers and complex numbers cannot be encoded
 // and yield an *UnsupportedTypeError (Node: DataCloneError). Node's send-side

@@ -9,7 +9,11 @@ import (
 	"unicode/utf16"
 )
 
-// Version is the serializer format version Marshal writes (Node 18–26 write 15).
+// Version is the serializer format version Marshal writes: 15, what Node
+// 18–26 write and the newest they read. The decoder also reads 16 (Deno
+// 2.9, V8 14.9+, expected in Node 27); Marshal's output is the same in both
+// formats for every value it can write, so it stays at 15 until every
+// supported Node release reads 16.
 const Version = 15
 
 // Marshal encodes v as a payload: the header FF 0F followed by one value.
@@ -417,6 +421,10 @@ func (e *encoder) value(v any) error {
 		if x.Resizable {
 			if x.MaxByteLength < uint64(len(x.Bytes)) {
 				return &UnsupportedValueError{x, "resizable ArrayBuffer longer than MaxByteLength"}
+			}
+			if x.MaxByteLength > math.MaxUint32 {
+				// Format 15 readers take the maximum as 32 bits.
+				return &UnsupportedValueError{x, "resizable ArrayBuffer MaxByteLength over 2^32-1 needs format 16, which no supported Node reads"}
 			}
 			e.buf = append(e.buf, '~')
 			e.varint(uint64(len(x.Bytes)))

@@ -1,6 +1,7 @@
 package v8value
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"math"
@@ -70,7 +71,7 @@ func TestMarshalGoValues(t *testing.T) {
 			for _, c := range g.Cases {
 				if c.Name == name {
 					n++
-					if hex.EncodeToString(got) != c.Hex {
+					if !bytes.Equal(got, reencoded(mustHex(t, c.Hex))) {
 						t.Errorf("%s (%s):\n got %x\nwant %s", name, file, got, c.Hex)
 					}
 				}

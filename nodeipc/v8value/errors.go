@@ -9,7 +9,9 @@ import (
 // Sentinel errors. A *SyntaxError wraps one of the decoding sentinels, so
 // errors.Is(err, ErrTruncated) and friends work on the result of Decode.
 var (
-	// ErrBadVersion reports a missing header or a format version other than 13–16.
+	// ErrBadVersion reports a missing header or a format version other than
+	// 13–16: 13–15 as every supported Node writes (15 since Node 12), 16
+	// as V8 14.9 and later write (Deno 2.9's IPC; Node 27).
 	ErrBadVersion = errors.New("v8: invalid or unsupported version")
 	// ErrTruncated reports input that ends inside a value.
 	ErrTruncated = errors.New("v8: unexpected end of data")
@@ -117,8 +119,9 @@ var ErrSparseArray = errors.New("v8: sparse array too long to expand")
 
 // SparseArrayError reports a sparse array that Unmarshal would have to
 // expand into a Go slice longer than Decoder.MaxSparseLength (and more than
-// twice the elements it holds). Unmarshal into a map, an interface or a
-// *Array keeps such an array sparse instead.
+// twice the elements it holds), or into an empty interface, whose []any is
+// such a slice. Unmarshal into a map or a *Array keeps such an array sparse
+// instead.
 type SparseArrayError struct {
 	Length  int    // the array's JavaScript length
 	Extent  int    // the slice length it would need (highest index + 1)

@@ -25,7 +25,7 @@ type goldenFile struct {
 }
 
 func loadGolden(t testing.TB) map[string]goldenFile {
-	files, err := filepath.Glob(filepath.Join(nodetest.Root(t), "testdata", "v8", "golden-node*.json"))
+	files, err := filepath.Glob(filepath.Join(nodetest.Root(t), "testdata", "v8", "golden-*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)
 	}
@@ -42,6 +42,16 @@ func loadGolden(t testing.TB) map[string]goldenFile {
 		out[filepath.Base(f)] = g
 	}
 	return out
+}
+
+// reencoded is what Marshal writes for a golden payload's value: the same
+// bytes, under the header of the format Marshal writes (a format-16
+// payload differs from 15 only in buffer lengths over 32 bits).
+func reencoded(p []byte) []byte {
+	if len(p) >= 2 && p[1] != Version {
+		return append([]byte{0xFF, Version}, p[2:]...)
+	}
+	return p
 }
 
 func mustHex(t testing.TB, s string) []byte {
@@ -69,12 +79,12 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Marshal: %v", err)
 				}
-				if !bytes.Equal(out, data) {
+				if !bytes.Equal(out, reencoded(data)) {
 					t.Errorf("re-encoding differs\n got: %x\nwant: %s", out, c.Hex)
 				}
 				// Appending after a 4-byte length slot keeps the same bytes.
 				framed, err := AppendMarshal(make([]byte, 4, 16), v)
-				if err != nil || !bytes.Equal(framed[4:], data) {
+				if err != nil || !bytes.Equal(framed[4:], reencoded(data)) {
 					t.Errorf("AppendMarshal after a 4-byte prefix differs: %x %v", framed[4:], err)
 				}
 			})

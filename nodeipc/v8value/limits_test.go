@@ -141,7 +141,7 @@ func TestDeclaredLengthsNotTrusted(t *testing.T) {
 // nodeipc for the live check).
 func TestNodeRejects(t *testing.T) {
 	for name, h := range map[string]string{
-		"version 16":          "ff104902",
+		"version 17":          "ff114902",
 		"duplicate key":       "ff0f6f220161490222016149047b02",
 		"number and string":   "ff0f6f4902490222013149047b02",
 		"duplicate in sparse": "ff0f61024900490249004904400202",

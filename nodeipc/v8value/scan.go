@@ -23,10 +23,11 @@ func Validate(data []byte) error {
 // top-level properties are. It refers to the scanned payload, which must
 // not change while Fields is in use.
 type Fields struct {
-	data   []byte
-	header int // length of the FF <version> header
-	object bool
-	found  []field
+	data    []byte
+	header  int    // length of the FF <version> header
+	version uint64 // the header's format version
+	object  bool
+	found   []field
 }
 
 type field struct {
@@ -48,7 +49,7 @@ func (d *Decoder) Scan(data []byte, keys ...string) (*Fields, error) {
 	if err := s.readHeader(); err != nil {
 		return nil, err
 	}
-	f := &Fields{data: data, header: s.pos}
+	f := &Fields{data: data, header: s.pos, version: s.version}
 	s.out = f
 	if _, err := s.value(); err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ func (f *Fields) Value(key string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	r := reader{data: f.data[:p.end], pos: p.start, maxDepth: DefaultMaxDepth, version: maxVersion}
+	r := reader{data: f.data[:p.end], pos: p.start, maxDepth: DefaultMaxDepth, version: f.version}
 	v, err := r.readValue()
 	if err != nil || !isPrimitive(v) {
 		return nil, false
@@ -92,7 +93,7 @@ func (f *Fields) Payload(key string) ([]byte, error) {
 	if !ok {
 		return nil, nil
 	}
-	s := scanner{reader: reader{data: f.data[:p.end], pos: p.start, maxDepth: math.MaxInt, version: maxVersion}}
+	s := scanner{reader: reader{data: f.data[:p.end], pos: p.start, maxDepth: math.MaxInt, version: f.version}}
 	s.nids = p.base
 	s.extBase = p.base
 	s.recordRefs = true
@@ -587,7 +588,7 @@ func (s *scanner) mapOrSet(end byte, unit uint64) error {
 
 func (s *scanner) buffer(tag byte) error {
 	s.alloc(false)
-	n, err := s.length(1)
+	n, err := s.bufferLength()
 	if err != nil {
 		return err
 	}

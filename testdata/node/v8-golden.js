@@ -4,6 +4,9 @@
 // Every sendable case is also sent over a real IPC channel and the captured
 // frame is compared with the serializer output.
 // Usage: node v8-golden.js [outdir]
+// Under Deno (deno run -A v8-golden.js [outdir]) it writes golden-denoN.json:
+// the payloads Deno's IPC wrote (format 16), for the cases IPC can send,
+// each checked against Deno's node:v8 serializer after the 2-byte header.
 const v8 = require('v8');
 const fs = require('fs');
 const os = require('os');
@@ -312,9 +315,30 @@ function check(file) {
   console.log(JSON.stringify({ node: process.version, ok: n, failures }));
 }
 
+// Deno's IPC writes V8's own format (16 from V8 14.9 on) while its
+// node:v8 serializer labels its output 15: keep what the channel wrote.
+async function mainDeno(outdir) {
+  const live = cases().filter((x) => x.live);
+  const frames = await capture(live.map((x) => x.value));
+  if (frames.length !== live.length) throw new Error(`captured ${frames.length} frames, want ${live.length}`);
+  const out = live.map((x, i) => {
+    const hex = frames[i].toString('hex');
+    const ser = serialize(x.value).toString('hex');
+    if (hex.slice(4) !== ser.slice(4)) throw new Error(`${x.name}: IPC wrote ${hex}, serializer ${ser}`);
+    let readable = true;
+    try { deserialize(frames[i]); } catch { readable = false; }
+    return { name: x.name, hex, desc: describe(x.value), live: true, readable };
+  });
+  const version = `deno ${Deno.version.deno} (V8 ${Deno.version.v8})`;
+  const file = path.join(outdir, `golden-deno${Deno.version.deno.split('.')[0]}.json`);
+  fs.writeFileSync(file, JSON.stringify({ node: version, cases: out }, null, 0).replace(/\},\{/g, '},\n{') + '\n');
+  console.log(`${version}: ${out.length} cases captured from live IPC -> ${file}`);
+}
+
 async function main() {
   if (process.argv[2] === '--check') return check(process.argv[3]);
   const outdir = process.argv[2] || path.join(__dirname, '..', 'v8');
+  if (typeof Deno !== 'undefined') return mainDeno(outdir);
   const list = cases();
   const live = list.filter((x) => x.live);
   const frames = await capture(live.map((x) => x.value));

@@ -35,6 +35,10 @@ import (
 // RawMessage is a raw encoded JSON value.
 type RawMessage = json.RawMessage
 
+// UnmarshalTypeError describes a JSON value that Unmarshal could not store
+// in the Go type given.
+type UnmarshalTypeError = json.UnmarshalTypeError
+
 // Marshal encodes v the way JSON.stringify would write the same value.
 func Marshal(v any) ([]byte, error) {
 	b, err := json.MarshalWithOption(v, json.DisableHTMLEscape())

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -16,14 +17,12 @@ import (
 // Winsock calls x/sys/windows does not wrap.
 var (
 	modws2             = windows.NewLazySystemDLL("ws2_32.dll")
-	procAccept         = modws2.NewProc("accept")
 	procIoctlsocket    = modws2.NewProc("ioctlsocket")
 	procWSAEventSelect = modws2.NewProc("WSAEventSelect")
 )
 
 const (
 	fionbio          = 0x8004667e
-	fdAccept         = 0x08
 	fromProtocolInfo = -1 // FROM_PROTOCOL_INFO
 )
 
@@ -117,48 +116,87 @@ func tcpAddr(sa windows.Sockaddr) net.Addr {
 }
 
 // Listener is a listening TCP socket received from the peer, as a
-// net.Listener. Accept waits on a Winsock event together with Close's and
-// SetDeadline's wake-up event: while an Accept waits it occupies an OS thread
-// (the runtime starts another for the rest of the program); an idle Listener
-// costs nothing. Safe for concurrent use.
+// net.Listener. Accept posts an overlapped AcceptEx, as libuv does, and waits
+// for it together with Close's and SetDeadline's wake-up event: several
+// processes sharing the socket (a cluster's shared handle) each have their
+// own pending accept, and the system hands each connection to one of them.
+// While an Accept waits it occupies an OS thread (the runtime starts another
+// for the rest of the program); an idle Listener costs nothing. Safe for
+// concurrent use (Accepts take turns).
 type Listener struct {
-	s       windows.Handle
-	addr    net.Addr
-	acceptE windows.Handle // FD_ACCEPT
-	wakeE   windows.Handle // Close or a new deadline
+	s      windows.Handle
+	family int32
+	addr   net.Addr
+	wakeE  windows.Handle // Close or a new deadline
 
 	mu       sync.Mutex
 	closed   bool
 	deadline time.Time
 	active   sync.WaitGroup // Accept calls in progress
+
+	acc   accIO // owned by the holder of accMu
+	accMu sync.Mutex
 }
+
+// accIO is the state of one AcceptEx: heap memory the kernel writes to
+// while it is pending.
+type accIO struct {
+	o   windows.Overlapped
+	ev  windows.Handle
+	buf [2 * (acceptAddrLen)]byte
+}
+
+// acceptAddrLen is AcceptEx's room for one address: a sockaddr_storage plus
+// the 16 bytes it requires.
+const acceptAddrLen = 128 + 16
 
 // NewListener wraps a listening stream socket; it owns s from then on (on
 // error s is closed).
 func NewListener(s windows.Handle) (*Listener, error) {
-	l := &Listener{s: s}
+	l := &Listener{s: s, family: windows.AF_INET}
 	if sa, err := windows.Getsockname(s); err == nil {
 		l.addr = tcpAddr(sa)
-	}
-	var err error
-	if l.acceptE, err = windows.CreateEvent(nil, 1, 0, nil); err == nil {
-		l.wakeE, err = windows.CreateEvent(nil, 1, 0, nil)
-	}
-	if err == nil {
-		if r, _, e := procWSAEventSelect.Call(uintptr(s), uintptr(l.acceptE), fdAccept); r != 0 {
-			err = os.NewSyscallError("WSAEventSelect", e)
+		if _, ok := sa.(*windows.SockaddrInet6); ok {
+			l.family = windows.AF_INET6
 		}
+	}
+	// A received listening socket may be tied to an event by the sender
+	// (WSAEventSelect), which would make it non-blocking for good.
+	procWSAEventSelect.Call(uintptr(s), 0, 0)
+	var err error
+	if l.acc.ev, err = windows.CreateEvent(nil, 1, 0, nil); err == nil {
+		l.wakeE, err = windows.CreateEvent(nil, 1, 0, nil)
 	}
 	if err != nil {
 		l.release()
-		return nil, err
+		return nil, os.NewSyscallError("CreateEvent", err)
 	}
 	return l, nil
 }
 
+// SyscallConn returns the raw listening socket, for Control (Read and
+// Write are not supported), so that a Listener satisfies syscall.Conn like
+// the socket types of package net.
+func (l *Listener) SyscallConn() (syscall.RawConn, error) { return listenerRaw{l}, nil }
+
+type listenerRaw struct{ l *Listener }
+
+func (r listenerRaw) Control(f func(fd uintptr)) error {
+	r.l.mu.Lock()
+	defer r.l.mu.Unlock()
+	if r.l.closed {
+		return net.ErrClosed
+	}
+	f(uintptr(r.l.s))
+	return nil
+}
+
+func (listenerRaw) Read(func(fd uintptr) bool) error  { return syscall.EWINDOWS }
+func (listenerRaw) Write(func(fd uintptr) bool) error { return syscall.EWINDOWS }
+
 func (l *Listener) release() {
 	windows.Closesocket(l.s)
-	for _, e := range []windows.Handle{l.acceptE, l.wakeE} {
+	for _, e := range []windows.Handle{l.acc.ev, l.wakeE} {
 		if e != 0 {
 			windows.CloseHandle(e)
 		}
@@ -177,38 +215,83 @@ func (l *Listener) Accept() (net.Conn, error) {
 	l.active.Add(1)
 	l.mu.Unlock()
 	defer l.active.Done()
+	l.accMu.Lock()
+	defer l.accMu.Unlock()
 	for {
-		l.mu.Lock()
-		closed, deadline := l.closed, l.deadline
-		windows.ResetEvent(l.wakeE)
-		l.mu.Unlock()
-		if closed {
-			return nil, l.opErr(net.ErrClosed)
-		}
-		windows.ResetEvent(l.acceptE)
-		r, _, e := procAccept.Call(uintptr(l.s), 0, 0)
-		if c := windows.Handle(r); c != windows.InvalidHandle {
+		c, err := l.acceptOnce()
+		if c != windows.InvalidHandle {
 			conn, err := NewConn(c)
 			if err != nil {
 				return nil, l.opErr(err)
 			}
 			return conn, nil
 		}
-		if e != windows.WSAEWOULDBLOCK {
-			return nil, l.opErr(os.NewSyscallError("accept", e))
-		}
-		wait := uint32(windows.INFINITE)
-		if !deadline.IsZero() {
-			d := time.Until(deadline)
-			if d <= 0 {
-				return nil, l.opErr(os.ErrDeadlineExceeded)
-			}
-			wait = uint32(min(d.Milliseconds()+1, 0xfffffffe))
-		}
-		if _, err := windows.WaitForMultipleObjects([]windows.Handle{l.acceptE, l.wakeE}, false, wait); err != nil {
-			return nil, l.opErr(os.NewSyscallError("WaitForMultipleObjects", err))
+		switch {
+		case err == nil: // a new deadline: post again
+		case errors.Is(err, windows.WSAECONNRESET): // reset before it was accepted
+		default:
+			return nil, l.opErr(err)
 		}
 	}
+}
+
+// acceptOnce posts one AcceptEx and waits for it, Close, or the deadline
+// (or a new deadline: it then returns neither a socket nor an error).
+func (l *Listener) acceptOnce() (windows.Handle, error) {
+	l.mu.Lock()
+	closed, deadline := l.closed, l.deadline
+	windows.ResetEvent(l.wakeE)
+	l.mu.Unlock()
+	if closed {
+		return windows.InvalidHandle, net.ErrClosed
+	}
+	wait := uint32(windows.INFINITE)
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return windows.InvalidHandle, os.ErrDeadlineExceeded
+		}
+		wait = uint32(min(d.Milliseconds()+1, 0xfffffffe))
+	}
+	as, err := windows.WSASocket(l.family, windows.SOCK_STREAM, windows.IPPROTO_TCP, nil, 0,
+		windows.WSA_FLAG_OVERLAPPED|windows.WSA_FLAG_NO_HANDLE_INHERIT)
+	if err != nil {
+		return windows.InvalidHandle, os.NewSyscallError("WSASocketW", err)
+	}
+	a := &l.acc
+	windows.ResetEvent(a.ev)
+	a.o = windows.Overlapped{HEvent: notOnPort(a.ev)}
+	var n uint32
+	err = windows.AcceptEx(l.s, as, &a.buf[0], 0, acceptAddrLen, acceptAddrLen, &n, &a.o)
+	if err == windows.ERROR_IO_PENDING {
+		ev, werr := windows.WaitForMultipleObjects([]windows.Handle{a.ev, l.wakeE}, false, wait)
+		if werr != nil || ev != windows.WAIT_OBJECT_0 {
+			windows.CancelIoEx(l.s, &a.o)
+		}
+		// The result, once the kernel is done with a.o: a connection
+		// accepted while the cancel raced is kept.
+		err = overlappedResult(l.s, &a.o, a.ev, &n)
+		if err != nil && (werr != nil || ev != windows.WAIT_OBJECT_0) {
+			windows.Closesocket(as)
+			if werr != nil {
+				return windows.InvalidHandle, os.NewSyscallError("WaitForMultipleObjects", werr)
+			}
+			if ev == uint32(windows.WAIT_TIMEOUT) {
+				return windows.InvalidHandle, os.ErrDeadlineExceeded
+			}
+			return windows.InvalidHandle, nil // woken: look at closed and the deadline again
+		}
+	}
+	if err != nil {
+		windows.Closesocket(as)
+		return windows.InvalidHandle, os.NewSyscallError("AcceptEx", err)
+	}
+	if err := windows.Setsockopt(as, windows.SOL_SOCKET, windows.SO_UPDATE_ACCEPT_CONTEXT,
+		(*byte)(unsafe.Pointer(&l.s)), int32(unsafe.Sizeof(l.s))); err != nil {
+		windows.Closesocket(as)
+		return windows.InvalidHandle, os.NewSyscallError("setsockopt", err)
+	}
+	return as, nil
 }
 
 func (l *Listener) opErr(err error) error {

@@ -86,12 +86,12 @@ func TestListenerServesHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := testHTTPServer()
-	ln, err := b.Listen(&nodeipc.ListenOptions{OnPeerClose: func(string) { srv.SetKeepAlivesEnabled(false) }})
+	ln, err := b.HandedSockets(&nodeipc.HandedSocketsOptions{OnPeerClose: func(string) { srv.SetKeepAlivesEnabled(false) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Listen(nil); !errors.Is(err, nodeipc.ErrListening) {
-		t.Fatalf("second Listen: %v, want ErrListening", err)
+	if _, err := b.HandedSockets(nil); !errors.Is(err, nodeipc.ErrHandedSocketsOpen) {
+		t.Fatalf("second HandedSockets: %v, want ErrHandedSocketsOpen", err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -143,7 +143,7 @@ func TestListenerServesHTTP(t *testing.T) {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		t.Fatalf("Serve = %v", err)
 	}
-	if st := ln.Stats(); st != (nodeipc.ListenerStats{Conns: 3, Servers: 1}) {
+	if st := ln.Stats(); st != (nodeipc.HandedSocketsStats{Conns: 3, Servers: 1}) {
 		t.Errorf("Stats = %+v", st)
 	}
 	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
@@ -156,7 +156,7 @@ func TestListenerServesHTTP(t *testing.T) {
 	}
 	m := recvHandle(t, ctx, b, nodeipc.TypeSocket, `"after"`)
 	_ = m
-	ln2, err := b.Listen(nil)
+	ln2, err := b.HandedSockets(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestListenerFilter(t *testing.T) {
 	t.Parallel()
 	a, b := pair(t, nil)
 	ctx := ctxT(t)
-	ln, err := b.Listen(&nodeipc.ListenOptions{Filter: func(m *nodeipc.Message) bool { return string(m.Raw()) == `"socket"` }})
+	ln, err := b.HandedSockets(&nodeipc.HandedSocketsOptions{Filter: func(m *nodeipc.Message) bool { return string(m.Raw()) == `"socket"` }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,8 +190,8 @@ func TestListenerFilter(t *testing.T) {
 		t.Fatalf("accepted the wrong socket: %v", m)
 	}
 	expectReply(t, c, "", "socket")
-	if _, ok := c.(*nodeipc.Conn).NetConn().(*net.TCPConn); !ok {
-		t.Errorf("NetConn = %T", c.(*nodeipc.Conn).NetConn())
+	if _, ok := c.(*nodeipc.HandedConn).NetConn().(*net.TCPConn); !ok {
+		t.Errorf("NetConn = %T", c.(*nodeipc.HandedConn).NetConn())
 	}
 }
 
@@ -202,7 +202,7 @@ func TestListenerDisconnect(t *testing.T) {
 	t.Parallel()
 	a, b := pair(t, nil)
 	ctx := ctxT(t)
-	ln, err := b.Listen(nil)
+	ln, err := b.HandedSockets(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestListenerDisconnect(t *testing.T) {
 	if !errors.Is(err, net.ErrClosed) || !errors.Is(err, nodeipc.ErrDisconnected) {
 		t.Fatalf("Accept after disconnect = %v", err)
 	}
-	if _, err := b.Listen(nil); err == nil {
+	if _, err := b.HandedSockets(nil); err == nil {
 		t.Fatal("Listen on a disconnected channel succeeded")
 	}
 }
@@ -235,7 +235,7 @@ func TestListenerBacklog(t *testing.T) {
 	t.Parallel()
 	a, b := pair(t, nil)
 	ctx := ctxT(t)
-	ln, err := b.Listen(&nodeipc.ListenOptions{Backlog: 1})
+	ln, err := b.HandedSockets(&nodeipc.HandedSocketsOptions{Backlog: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestListenerBacklog(t *testing.T) {
 	if m, err := b.Recv(ctx); err != nil || m.String() != `"sync"` {
 		t.Fatalf("Recv = %v, %v", m, err)
 	}
-	if st := ln.Stats(); st != (nodeipc.ListenerStats{Conns: 3, Dropped: 2}) {
+	if st := ln.Stats(); st != (nodeipc.HandedSocketsStats{Conns: 3, Dropped: 2}) {
 		t.Fatalf("Stats = %+v", st)
 	}
 	ln.Close()
@@ -270,7 +270,7 @@ func TestListenerConcurrentAccept(t *testing.T) {
 	t.Parallel()
 	a, b := pair(t, nil)
 	ctx := ctxT(t)
-	ln, err := b.Listen(nil)
+	ln, err := b.HandedSockets(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestListenerUnixServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer uln.Close()
-	ln, err := b.Listen(nil)
+	ln, err := b.HandedSockets(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

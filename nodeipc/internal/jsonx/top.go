@@ -1,26 +1,23 @@
-package nodeipc
+package jsonx
 
-import (
-	"bytes"
+import "bytes"
 
-	"github.com/nodeipc/nodeipc-go/nodeipc/internal/jsonx"
-)
-
-// jsonTop classifies a JSON text without decoding it: it validates p (with
+// Top classifies a JSON text without decoding it: it validates p (with
 // the validators that build nothing) and, when p is an object, returns the
-// raw values of the top-level members internal messages are routed by,
+// raw values of its top-level members named in keys (the members internal
+// messages are routed by),
 // the last occurrence of a key winning as in JSON.parse. Everything else
 // is skipped, so a large message that looks internal costs one pass over
 // its bytes and no allocation beyond the returned map.
-func jsonTop(p []byte) (f jsonFields, object, valid bool) {
-	if !jsonx.Valid(p) && !validJSONText(p) {
+func Top(p []byte, keys []string) (f map[string]RawMessage, object, valid bool) {
+	if !Valid(p) && !ValidText(p) {
 		return nil, false, false
 	}
 	i := skipWS(p, 0)
 	if i >= len(p) || p[i] != '{' {
 		return nil, false, true
 	}
-	f = jsonFields{}
+	f = map[string]RawMessage{}
 	i = skipWS(p, i+1)
 	for i < len(p) && p[i] == '"' {
 		ks := i
@@ -29,7 +26,7 @@ func jsonTop(p []byte) (f jsonFields, object, valid bool) {
 		i = skipWS(p, i+1) // the colon
 		vs := i
 		i = skipJSONValue(p, i)
-		if k, ok := internalKey(p[ks:ke]); ok {
+		if k, ok := topKey(p[ks:ke], keys); ok {
 			f[k] = p[vs:i]
 		}
 		i = skipWS(p, i)
@@ -40,21 +37,25 @@ func jsonTop(p []byte) (f jsonFields, object, valid bool) {
 	return f, true, true
 }
 
-// internalKey reports whether the JSON string s (quotes included) names
-// one of internalKeys, unescaping it only when it has escapes.
-func internalKey(s []byte) (string, bool) {
+// topKey reports whether the JSON string s (quotes included) names one of
+// keys, unescaping it only when it has escapes.
+func topKey(s []byte, keys []string) (string, bool) {
 	raw := s[1 : len(s)-1]
 	if bytes.IndexByte(raw, '\\') >= 0 {
-		if len(raw) > 6*len("count") {
+		longest := 0
+		for _, k := range keys {
+			longest = max(longest, len(k))
+		}
+		if len(raw) > 6*longest {
 			return "", false // longer than any escaped spelling of a key
 		}
 		var k string
-		if jsonx.Unmarshal(s, &k) != nil {
+		if Unmarshal(s, &k) != nil {
 			return "", false
 		}
 		raw = []byte(k)
 	}
-	for _, k := range internalKeys {
+	for _, k := range keys {
 		if string(raw) == k {
 			return k, true
 		}

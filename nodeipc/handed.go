@@ -8,28 +8,28 @@ import (
 	"time"
 )
 
-// DefaultListenBacklog is ListenOptions.Backlog's default.
-const DefaultListenBacklog = 1024
+// DefaultHandedBacklog is HandedSocketsOptions.Backlog's default.
+const DefaultHandedBacklog = 1024
 
-// ErrListening is returned by Listen while another Listener of the channel
-// is open.
-var ErrListening = errors.New("nodeipc: the channel already has an open Listener")
+// ErrHandedSocketsOpen is returned by Channel.HandedSockets while the
+// channel's previous HandedSockets is still open.
+var ErrHandedSocketsOpen = errors.New("nodeipc: the channel's handed sockets are already being collected (HandedSockets is open)")
 
-// ListenOptions configures Listen. A nil pointer means defaults.
-type ListenOptions struct {
-	// Filter chooses the handles the Listener takes. It is called with
+// HandedSocketsOptions configures HandedSockets. A nil pointer means defaults.
+type HandedSocketsOptions struct {
+	// Filter chooses the handles the HandedSockets takes. It is called with
 	// every received message whose handle is a connection (Message.Conn()
 	// is not nil) or a listening socket (Message.Listener() is not nil),
-	// and with each such message already queued for Recv when Listen is
-	// called; true gives the message and its handle to the Listener, false
+	// and with each such message already queued for Recv when HandedSockets is
+	// called; true gives the message and its handle to the HandedSockets, false
 	// leaves it for Recv. nil takes them all. It runs on the goroutine that
-	// reads the socket (or in Listen): it must be fast, must not block and
+	// reads the socket (or in HandedSockets): it must be fast, must not block and
 	// must not call the channel's methods. In JSON mode, Node's
 	// `send('socket', socket)` is matched by string(m.Raw()) == `"socket"`.
 	Filter func(m *Message) bool
 
 	// Backlog bounds the connections waiting for Accept (handed over, or
-	// accepted on a received server). 0 means DefaultListenBacklog. When a
+	// accepted on a received server). 0 means DefaultHandedBacklog. When a
 	// handed-over connection arrives with Backlog already waiting, it is
 	// closed (its client sees the connection end, as when a kernel's listen
 	// queue overflows) and counted in Stats.Dropped; accepting on received
@@ -49,63 +49,64 @@ type ListenOptions struct {
 	OnPeerClose func(key string)
 }
 
-// Listener is a net.Listener fed by the channel: its Accept returns the
+// HandedSockets collects the sockets the peer hands over: it is a
+// net.Listener that binds nothing; its Accept returns the
 // connections the peer hands over (Node's `send(msg, socket)`) and the
 // connections accepted on the listening sockets it hands over (`send(msg,
-// server)`), as *Conn values that keep the message they came with. It can
+// server)`), as *HandedConn values that keep the message they came with. It can
 // be given to http.Serve, (*http.Server).Serve, grpc's Serve or any server
 // loop; plain messages, and handles the Filter declines, still go to Recv.
 //
-// Routing: from Listen until Close, every received message whose handle
-// passes the Filter goes to the Listener and never reaches Recv; messages
-// that were queued for Recv when Listen was called are taken too, in
-// order, so sockets that arrived before the Listener existed are not lost.
+// Routing: from HandedSockets until Close, every received message whose handle
+// passes the Filter goes to the HandedSockets and never reaches Recv; messages
+// that were queued for Recv when HandedSockets was called are taken too, in
+// order, so sockets that arrived before the HandedSockets existed are not lost.
 // After Close, handles go to Recv again. A channel has at most one open
-// Listener.
+// HandedSockets.
 //
-// Ownership: the Listener owns what it took. Accept hands a *Conn to its
+// Ownership: the HandedSockets owns what it took. Accept hands a *HandedConn to its
 // caller, who closes it (an HTTP server does); closing it closes the
 // received socket and, for a socket from a Node server's socket list,
 // tells the peer (see TrackedConn), so Node's server.getConnections() and
 // server.close() count and wait for connections held here. Received
-// servers are accepted on by the Listener and closed by Close (the peer's
+// servers are accepted on by the HandedSockets and closed by Close (the peer's
 // copy stays open; Node keeps accepting on it unless it closes it).
 // Connections waiting for Accept are closed by Close.
 //
-// Ending: Close ends the Listener; so does the channel's disconnect, after
+// Ending: Close ends the HandedSockets; so does the channel's disconnect, after
 // which Accept still returns the connections already waiting, then an
 // error wrapping net.ErrClosed and the channel's error (call Close to free
-// the Listener's resources). (*http.Server).Shutdown calls Close. A
-// Listener leaves no goroutine once Close returns.
+// its resources). (*http.Server).Shutdown calls Close. A
+// HandedSockets leaves no goroutine once Close returns.
 //
 // All methods are safe for concurrent use.
-type Listener struct {
+type HandedSockets struct {
 	c           *Channel
 	filter      func(*Message) bool
 	onPeerClose func(string)
 
-	queue chan *Conn    // waiting for Accept
-	done  chan struct{} // closed when the Listener ends
+	queue chan *HandedConn // waiting for Accept
+	done  chan struct{}    // closed when the HandedSockets ends
 	wg    sync.WaitGroup
 
 	mu      sync.Mutex
 	err     error          // why it ended; set before done closes
 	servers []net.Listener // received servers being accepted on
-	stats   ListenerStats
+	stats   HandedSocketsStats
 	closed  bool
 }
 
-// ListenerStats counts what a Listener received.
-type ListenerStats struct {
+// HandedSocketsStats counts what a HandedSockets received.
+type HandedSocketsStats struct {
 	Conns   int // connections handed over
 	Servers int // listening sockets handed over
 	Dropped int // handed-over connections closed because Backlog were waiting
 }
 
-// Conn is a connection returned by Listener.Accept: the received socket
+// HandedConn is a connection returned by HandedSockets.Accept: the received socket
 // (or a connection accepted on a received server) and the message that
 // came with it. Close it as any net.Conn.
-type Conn struct {
+type HandedConn struct {
 	net.Conn
 	msg *Message
 }
@@ -113,17 +114,17 @@ type Conn struct {
 // Message returns the message the socket came with; for a connection
 // accepted on a received server, the message the server came with. Its
 // Handle is the socket itself (or that server): it belongs to the
-// Listener and this Conn, and must not be closed through the Message.
-func (c *Conn) Message() *Message { return c.msg }
+// HandedSockets and this HandedConn, and must not be closed through the Message.
+func (c *HandedConn) Message() *Message { return c.msg }
 
 // NetConn returns the underlying connection: a *net.TCPConn, a
-// *net.UnixConn or a *TrackedConn. Close the Conn, not the underlying
+// *net.UnixConn or a *TrackedConn. Close the HandedConn, not the underlying
 // connection.
-func (c *Conn) NetConn() net.Conn { return c.Conn }
+func (c *HandedConn) NetConn() net.Conn { return c.Conn }
 
 // CloseWrite shuts down the writing side of the connection when the
 // underlying socket supports it (TCP and Unix-domain sockets do).
-func (c *Conn) CloseWrite() error {
+func (c *HandedConn) CloseWrite() error {
 	u := c.Conn
 	if t, ok := u.(*TrackedConn); ok {
 		u = t.NetConn()
@@ -134,7 +135,7 @@ func (c *Conn) CloseWrite() error {
 	return fmt.Errorf("nodeipc: CloseWrite: %T does not support it", u)
 }
 
-// ConnMessage returns the message a connection accepted from a Listener
+// ConnMessage returns the message a connection accepted from a HandedSockets
 // came with, looking through wrappers that have a NetConn method (such as
 // *tls.Conn), or nil for any other connection. With net/http:
 //
@@ -144,7 +145,7 @@ func (c *Conn) CloseWrite() error {
 func ConnMessage(c net.Conn) *Message {
 	for i := 0; c != nil && i < 8; i++ {
 		switch cc := c.(type) {
-		case *Conn:
+		case *HandedConn:
 			return cc.msg
 		case interface{ NetConn() net.Conn }:
 			c = cc.NetConn()
@@ -155,33 +156,35 @@ func ConnMessage(c net.Conn) *Message {
 	return nil
 }
 
-// listenAddr is a Listener's address.
+// listenAddr is a HandedSockets's address.
 type listenAddr struct{}
 
 func (listenAddr) Network() string { return "nodeipc" }
 func (listenAddr) String() string  { return "nodeipc-channel" }
 
 // listenRoute is the channel's routing of received handles to its open
-// Listener. mu orders deliveries against Listen taking queued messages.
+// HandedSockets. mu orders deliveries against HandedSockets taking queued messages.
 type listenRoute struct {
 	mu sync.Mutex
-	l  *Listener
+	l  *HandedSockets
 }
 
-// Listen returns a Listener fed by the handles received on the channel (see
-// Listener for the routing and ownership rules). It fails with ErrListening
-// while another Listener is open, and with the channel's error once it is
-// disconnected.
-func (c *Channel) Listen(opts *ListenOptions) (*Listener, error) {
-	var o ListenOptions
+// HandedSockets starts collecting the sockets and servers the peer hands
+// over and returns them as a net.Listener (see type HandedSockets for the
+// routing and ownership rules). It fails with ErrHandedSocketsOpen while a
+// previous HandedSockets is open, and with the channel's error once it is
+// disconnected. To serve HTTP on them, see package nodeipc/worker's
+// ServeHTTP, which also wires Node's server.close().
+func (c *Channel) HandedSockets(opts *HandedSocketsOptions) (*HandedSockets, error) {
+	var o HandedSocketsOptions
 	if opts != nil {
 		o = *opts
 	}
 	if o.Backlog < 0 {
-		return nil, errors.New("nodeipc: negative ListenOptions.Backlog")
+		return nil, errors.New("nodeipc: negative HandedSocketsOptions.Backlog")
 	}
 	if o.Backlog == 0 {
-		o.Backlog = DefaultListenBacklog
+		o.Backlog = DefaultHandedBacklog
 	}
 	if !c.Connected() {
 		if err := c.Err(); err != nil {
@@ -189,7 +192,7 @@ func (c *Channel) Listen(opts *ListenOptions) (*Listener, error) {
 		}
 		return nil, net.ErrClosed
 	}
-	l := &Listener{
+	l := &HandedSockets{
 		c:           c,
 		filter:      o.Filter,
 		onPeerClose: o.OnPeerClose,
@@ -198,7 +201,7 @@ func (c *Channel) Listen(opts *ListenOptions) (*Listener, error) {
 	c.lst.mu.Lock()
 	defer c.lst.mu.Unlock()
 	if c.lst.l != nil {
-		return nil, ErrListening
+		return nil, ErrHandedSocketsOpen
 	}
 	queued := c.in.takeMatching(l.wants)
 	conns := 0
@@ -207,7 +210,7 @@ func (c *Channel) Listen(opts *ListenOptions) (*Listener, error) {
 			conns++
 		}
 	}
-	l.queue = make(chan *Conn, max(o.Backlog, conns))
+	l.queue = make(chan *HandedConn, max(o.Backlog, conns))
 	for _, m := range queued {
 		l.take(m)
 	}
@@ -217,8 +220,8 @@ func (c *Channel) Listen(opts *ListenOptions) (*Listener, error) {
 	return l, nil
 }
 
-// wants reports whether the Listener takes m.
-func (l *Listener) wants(m *Message) bool {
+// wants reports whether the HandedSockets takes m.
+func (l *HandedSockets) wants(m *Message) bool {
 	if m.Conn() == nil && m.Listener() == nil {
 		return false
 	}
@@ -226,8 +229,8 @@ func (l *Listener) wants(m *Message) bool {
 }
 
 // take queues a handed connection or starts accepting on a handed server.
-// Called with c.lst.mu held, before the Listener is closed.
-func (l *Listener) take(m *Message) {
+// Called with c.lst.mu held, before the HandedSockets is closed.
+func (l *HandedSockets) take(m *Message) {
 	if ln := m.Listener(); ln != nil {
 		l.mu.Lock()
 		l.stats.Servers++
@@ -242,7 +245,7 @@ func (l *Listener) take(m *Message) {
 		go l.accept(m, ln)
 		return
 	}
-	conn := &Conn{Conn: m.Conn(), msg: m}
+	conn := &HandedConn{Conn: m.Conn(), msg: m}
 	select {
 	case l.queue <- conn:
 		l.mu.Lock()
@@ -258,7 +261,7 @@ func (l *Listener) take(m *Message) {
 }
 
 // accept feeds connections accepted on a handed server into the queue.
-func (l *Listener) accept(m *Message, ln net.Listener) {
+func (l *HandedSockets) accept(m *Message, ln net.Listener) {
 	defer l.wg.Done()
 	var delay time.Duration
 	for {
@@ -279,7 +282,7 @@ func (l *Listener) accept(m *Message, ln net.Listener) {
 		}
 		delay = 0
 		select {
-		case l.queue <- &Conn{Conn: conn, msg: m}:
+		case l.queue <- &HandedConn{Conn: conn, msg: m}:
 		case <-l.done:
 			conn.Close()
 			return
@@ -292,8 +295,8 @@ func isTemporary(err error) bool {
 	return errors.As(err, &t) && t.Temporary()
 }
 
-// watch ends the Listener when the channel disconnects.
-func (l *Listener) watch() {
+// watch ends the HandedSockets when the channel disconnects.
+func (l *HandedSockets) watch() {
 	defer l.wg.Done()
 	select {
 	case <-l.c.done:
@@ -302,9 +305,9 @@ func (l *Listener) watch() {
 	}
 }
 
-// end records why the Listener ended, wakes Accept and closes the received
+// end records why the HandedSockets ended, wakes Accept and closes the received
 // servers. The first call wins.
-func (l *Listener) end(err error) {
+func (l *HandedSockets) end(err error) {
 	l.mu.Lock()
 	if l.err != nil {
 		l.mu.Unlock()
@@ -320,10 +323,10 @@ func (l *Listener) end(err error) {
 	}
 }
 
-// Accept waits for and returns the next connection, a *Conn. After Close
+// Accept waits for and returns the next connection, a *HandedConn. After Close
 // or the channel's disconnect it returns the connections already waiting
 // (after a disconnect only), then an error wrapping net.ErrClosed.
-func (l *Listener) Accept() (net.Conn, error) {
+func (l *HandedSockets) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.queue:
 		return c, nil
@@ -347,12 +350,12 @@ func (l *Listener) Accept() (net.Conn, error) {
 	return nil, err
 }
 
-// Close ends the Listener: Accept returns an error wrapping net.ErrClosed,
+// Close ends the HandedSockets: Accept returns an error wrapping net.ErrClosed,
 // received servers and the connections still waiting for Accept are
 // closed, and handles go to Recv again. Connections already returned by
 // Accept stay open: their owners close them. Close waits for the
-// Listener's goroutines; calling it again returns nil.
-func (l *Listener) Close() error {
+// HandedSockets's goroutines; calling it again returns nil.
+func (l *HandedSockets) Close() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -377,20 +380,20 @@ func (l *Listener) Close() error {
 	}
 }
 
-// Addr returns a placeholder address (network "nodeipc"): the Listener
+// Addr returns a placeholder address (network "nodeipc"): the HandedSockets
 // serves sockets from any number of servers.
-func (l *Listener) Addr() net.Addr { return listenAddr{} }
+func (l *HandedSockets) Addr() net.Addr { return listenAddr{} }
 
-// Stats reports what the Listener has received so far.
-func (l *Listener) Stats() ListenerStats {
+// Stats reports what the HandedSockets has received so far.
+func (l *HandedSockets) Stats() HandedSocketsStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.stats
 }
 
 // deliverHandle routes a received message with a handle: to the open
-// Listener if it wants it, else to Recv's queue. It runs on the reading
-// goroutine; holding lst.mu orders it against Listen.
+// HandedSockets if it wants it, else to Recv's queue. It runs on the reading
+// goroutine; holding lst.mu orders it against HandedSockets.
 func (c *Channel) deliverHandle(m *Message) error {
 	c.lst.mu.Lock()
 	defer c.lst.mu.Unlock()
@@ -400,13 +403,13 @@ func (c *Channel) deliverHandle(m *Message) error {
 	}
 	if !c.in.push(item{m: m}) {
 		closeHandle(m.handle)
-		return ErrQueueFull
+		return ErrOverrun
 	}
 	return nil
 }
 
 // peerClosing passes the peer's NODE_SOCKET_NOTIFY_CLOSE to the open
-// Listener's OnPeerClose.
+// HandedSockets's OnPeerClose.
 func (c *Channel) peerClosing(key string) {
 	c.lst.mu.Lock()
 	l := c.lst.l

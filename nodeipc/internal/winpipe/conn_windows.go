@@ -74,10 +74,28 @@ func NewConn(s windows.Handle) (*Conn, error) {
 			return nil, os.NewSyscallError("CreateEvent", err)
 		}
 	}
-	c.rd.o.HEvent, c.wr.o.HEvent = c.rd.ev, c.wr.ev
+	c.rd.o.HEvent, c.wr.o.HEvent = notOnPort(c.rd.ev), notOnPort(c.wr.ev)
 	c.rd.buf = make([]byte, connBufSize)
 	c.wr.buf = make([]byte, connBufSize)
 	return c, nil
+}
+
+// notOnPort marks an OVERLAPPED's event so that the operation's completion
+// is not queued to an I/O completion port (the low bit of hEvent). A socket
+// received from Node is the same socket object as the sender's, which
+// libuv associated with its own port: without the mark, the completion of
+// an operation here would reach the other process's port, with an OVERLAPPED
+// pointer of this process (libuv marks its own events the same way when it
+// uses a shared socket).
+func notOnPort(ev windows.Handle) windows.Handle { return ev | 1 }
+
+// overlappedResult waits for the operation of o (whose event is ev) to end
+// and returns its result.
+func overlappedResult(s windows.Handle, o *windows.Overlapped, ev windows.Handle, done *uint32) error {
+	if _, err := windows.WaitForSingleObject(ev, windows.INFINITE); err != nil {
+		return os.NewSyscallError("WaitForSingleObject", err)
+	}
+	return windows.GetOverlappedResult(s, o, done, false)
 }
 
 func (c *Conn) release() {
@@ -149,7 +167,7 @@ func (c *Conn) do(d *connIO, op string, n int) (int, error) {
 		}
 		// Wait for the operation to end (at once after a cancellation):
 		// the kernel must be done with d.o and d.buf before they are reused.
-		err := windows.GetOverlappedResult(c.s, &d.o, &done, true)
+		err := overlappedResult(c.s, &d.o, d.ev, &done)
 		if err == nil {
 			return int(done), nil // completed, even if just cancelled: keep the data
 		}

@@ -18,14 +18,14 @@ import (
 // A worker serves the connections its parent hands over with net/http. Here
 // both ends of the channel are in one process: the "parent" accepts a TCP
 // connection and sends it, as Node's child.send('socket', socket) does.
-func ExampleChannel_Listen() {
+func ExampleChannel_HandedSockets() {
 	parent, worker := examplePair()
 	defer parent.Close()
 	defer worker.Close()
 	ctx := context.Background()
 
 	// The worker: every handed socket is served by net/http.
-	ln, err := worker.Listen(nil)
+	ln, err := worker.HandedSockets(nil)
 	if err != nil {
 		panic(err)
 	}

@@ -1,15 +1,15 @@
-package nodeipc
+package jsonx
 
 import "unicode/utf8"
 
-// nodeUTF8 returns p with every ill-formed UTF-8 sequence replaced by
+// NodeUTF8 returns p with every ill-formed UTF-8 sequence replaced by
 // U+FFFD the way Node's channel reader does (a StringDecoder, which follows
 // the WHATWG decoder: one U+FFFD per maximal subpart of an ill-formed
 // sequence, so a truncated 3- or 4-byte sequence becomes one U+FFFD, not one
 // per byte as in Go's decoders). Valid input is returned as is, without a
 // copy. Since 0x0A is never part of a multi-byte sequence, decoding line by
 // line gives the same text as Node's decoding of the whole stream.
-func nodeUTF8(p []byte) []byte {
+func NodeUTF8(p []byte) []byte {
 	if utf8.Valid(p) {
 		return p
 	}

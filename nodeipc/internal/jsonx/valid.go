@@ -1,14 +1,14 @@
-package nodeipc
+package jsonx
 
-// validJSONText reports whether p is one JSON text as JSON.parse accepts it
+// ValidText reports whether p is one JSON text as JSON.parse accepts it
 // (RFC 8259: one value between optional JSON whitespace). Unlike the
 // validators of encoding/json and goccy/go-json it has no nesting limit:
 // V8's JSON.parse has none either, and Node 26's JSON.stringify produces
 // values nested far deeper than their limit of 10,000. It is the fallback
 // when the fast validator refuses a line, so that a deep but valid message
 // is delivered instead of being reported as malformed. p must be valid
-// UTF-8 (see nodeUTF8); bytes >= 0x80 are only allowed inside strings.
-func validJSONText(p []byte) bool {
+// UTF-8 (see NodeUTF8); bytes >= 0x80 are only allowed inside strings.
+func ValidText(p []byte) bool {
 	var stack []byte // '[' or '{' per open container
 	i := skipWS(p, 0)
 	for {
