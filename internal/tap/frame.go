@@ -40,6 +40,9 @@ func ParseMode(s string) (Mode, error) {
 // undecoded, so that a peer's 4 GiB length prefix costs no memory.
 const keepLimit = 8 << 20
 
+// readSize is the relay's read buffer. Node reads 64 KiB at a time.
+const readSize = 256 << 10
+
 // frame is one frame found in the stream.
 type frame struct {
 	body  []byte // JSON: the line without its newline; advanced: the payload. Valid until the next scan.

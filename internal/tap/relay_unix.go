@@ -14,9 +14,6 @@ import (
 // unusual.
 const maxFDsPerRead = 64
 
-// readSize is the relay's read buffer. Node reads 64 KiB at a time.
-const readSize = 256 << 10
-
 // relay copies one direction of the channel, src to dst, at the transport
 // level: the bytes unchanged and in order, and each descriptor attached to
 // the same bytes it came with. It does not take part in the protocol (the
