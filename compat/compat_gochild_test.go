@@ -36,7 +36,7 @@ func TestGoChildEchoClosesHandles(t *testing.T) {
 // TestGoChildFloodBounded: a Node parent writes `1\n` to go-child echo as
 // fast as it can and never reads the echoes. The echo loop soon waits in
 // Send; go-child's bound on queued messages then ends the channel with
-// ErrQueueFull: go-child logs it once and exits 1 with a small peak RSS,
+// ErrOverrun: go-child logs it once and exits 1 with a small peak RSS,
 // instead of queueing every message it reads until it runs out of memory.
 func TestGoChildFloodBounded(t *testing.T) {
 	const maxMiB = 64         // what the parent writes at most
@@ -69,7 +69,7 @@ func TestGoChildFloodBounded(t *testing.T) {
 			if res.HwmKiB == 0 || res.HwmKiB > hwmLimit {
 				t.Errorf("go-child VmHWM %d KiB, want at most %d KiB", res.HwmKiB, hwmLimit)
 			}
-			if want := "go-child: echo: nodeipc: too many unreceived messages\n"; res.Stderr != want {
+			if want := "go-child: echo: nodeipc: channel overrun (closed): too many unreceived messages or unread answers\n"; res.Stderr != want {
 				t.Errorf("go-child stderr %q, want %q", res.Stderr, want)
 			}
 		})

@@ -1,6 +1,7 @@
 package nodeipc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -38,7 +39,9 @@ type Channel struct {
 	lst listenRoute // handles routed to an open Listener (listener.go)
 
 	done      chan struct{} // closed when the channel is disconnected
-	closing   chan struct{} // closed when Close starts
+	ctx       context.Context
+	cancel    context.CancelCauseFunc // ends ctx, with the terminal error
+	closing   chan struct{}           // closed when Close starts
 	closeOnce sync.Once
 	wg        sync.WaitGroup // reader and writer goroutines
 
@@ -88,6 +91,7 @@ func newChannel(t transport, opts *Options) (*Channel, error) {
 		done:    make(chan struct{}),
 		closing: make(chan struct{}),
 	}
+	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	c.w.init(c)
 	c.in.init(o.MaxQueuedMessages)
 	c.sl.init()
@@ -117,9 +121,16 @@ func (c *Channel) Serialization() Serialization { return c.codec.mode() }
 // received before the disconnect can still be taken with Recv.
 func (c *Channel) Done() <-chan struct{} { return c.done }
 
+// Context returns a context that is done when the channel ends (when Done
+// is closed): hand it to work that should stop with the channel. Its Err is
+// context.Canceled; context.Cause returns the channel's terminal error (see
+// Err).
+func (c *Channel) Context() context.Context { return c.ctx }
+
 // Err returns nil while the channel is connected. Once the channel ends it
 // reports why: an error wrapping ErrDisconnected when the peer closed the
-// channel, net.ErrClosed after Close, or the fatal error that ended it. It is
+// channel or the socket failed, an error wrapping net.ErrClosed after Close
+// or Shutdown, or the fatal error that ended it. It is
 // set before Done is closed and before any Send fails because of the end, so
 // a Send error with Err() != nil means the channel is gone.
 func (c *Channel) Err() error {
@@ -156,28 +167,59 @@ func (c *Channel) fail(err error) {
 	c.t.close()      // unblocks the reader and any write in progress
 	c.w.abort(err)
 	close(c.done)
+	c.cancel(err)
 }
 
 // Close disconnects, like Node's disconnect(): it stops accepting new
-// messages, waits (up to Options.CloseTimeout) until messages queued behind
-// an unacknowledged handle are written, then closes the socket. The peer
-// sees EOF; a Node peer emits 'disconnect'. Every message for which Send or
-// SendHandle returned nil has been handed to the kernel and is delivered.
+// messages, waits (up to Options.CloseTimeout) until messages already
+// accepted (posted, or waiting in Send) are written, then closes the
+// socket. It is Shutdown with a CloseTimeout deadline. The peer sees EOF; a
+// Node peer emits 'disconnect'. Every message for which Send or SendHandle
+// returned nil has been handed to the kernel and is delivered.
 //
 // Close waits for the channel's goroutines to finish and closes file
 // descriptors received but not yet claimed, and the handles of messages
 // not yet received (such a message, if received after Close, has none).
 // It returns an error if queued messages could not be written (they are
-// also reported to the Send calls waiting on them). Calling Close again
-// returns nil.
+// also reported to the Send calls waiting on them). Calling Close or
+// Shutdown again returns nil.
 func (c *Channel) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.CloseTimeout)
+	defer cancel()
+	err := c.shutdown(ctx, "within "+c.opts.CloseTimeout.String())
+	if err != nil {
+		return &opError{"close", err}
+	}
+	return nil
+}
+
+// Shutdown ends the channel gracefully: it stops accepting new messages
+// (Send, Post and the rest fail with an error wrapping net.ErrClosed),
+// waits until every message already accepted is written (posted, waiting in
+// Send, or queued behind a handle waiting for the peer's acknowledgement)
+// or ctx ends, and then closes the channel as Close does. It always closes:
+// when ctx ends first, the messages not yet written are dropped, the Send
+// calls waiting on them fail, and Shutdown returns an error that wraps
+// ctx.Err() and says how many were left. A program that posts its last
+// messages and exits calls Shutdown (or Close) before it returns from main.
+//
+// Shutdown waits for the channel's goroutines and frees what Close frees.
+// Calling Shutdown or Close again returns nil.
+func (c *Channel) Shutdown(ctx context.Context) error {
+	if err := c.shutdown(ctx, "before the context ended"); err != nil {
+		return &opError{"shutdown", err}
+	}
+	return nil
+}
+
+func (c *Channel) shutdown(ctx context.Context, limit string) error {
 	var err error
 	c.closeOnce.Do(func() {
 		close(c.closing)
-		err = c.w.drain(c.opts.CloseTimeout)
-		c.fail(net.ErrClosed)
+		err = c.w.drain(ctx, limit)
+		c.fail(errClosed)
 		c.wg.Wait()
-		<-c.rd.tok // a Recv reading the socket has seen the close
+		c.rd.acquire() // a Recv reading the socket has seen the close
 		c.rd.hold.Stop()
 		c.in.files.closeAll()
 		c.in.dropHandles()

@@ -34,7 +34,7 @@ func (c *Channel) handleInternal(in inbound) error {
 		count, _ := in.obj.num("count")
 		c.sl.handle(c, in.cmd, key, int(count))
 		if in.cmd == "NODE_SOCKET_NOTIFY_CLOSE" {
-			c.peerClosing(key) // ListenOptions.OnPeerClose (listener.go)
+			c.peerClosing(key) // HandedSocketsOptions.OnPeerClose (handed.go)
 		}
 		return nil
 	}
@@ -69,7 +69,7 @@ func (c *Channel) receiveHandle(in inbound) error {
 	}
 	if err != nil {
 		f.close()
-		c.report(protocolError("handle", in.msg.data, fmt.Errorf("%w: %v", ErrMalformedMessage, err)))
+		c.report(protocolError("handle", in.msg.data, fmt.Errorf("%w: %w", ErrMalformedMessage, err)))
 		return nil
 	}
 	h, herr := convertHandle(f, typ)

@@ -13,7 +13,7 @@
 //	defer ch.Close()
 //	for m, err := range ch.Messages(ctx) {
 //		if err != nil {
-//			log.Print(err) // a bad message (the loop goes on), or why the channel ended
+//			log.Print(err) // a bad message (the loop goes on), or what broke the channel
 //			continue
 //		}
 //		var v map[string]any
@@ -22,8 +22,10 @@
 //	}
 //
 // Messages yields the errors about one message (*ProtocolError,
-// *HandleError) in its place and goes on; it ends after the channel's
-// terminal error or ctx's. Recv documents this rule.
+// *HandleError) in its place and goes on; a normal end (the peer
+// disconnected, Close or Shutdown, ctx ended) ends it without an error
+// value, and only a failure that broke the channel is yielded, last. Recv
+// documents this rule.
 //
 // # Protocol
 //
@@ -59,10 +61,10 @@
 // peer acknowledged it, exactly as in Node; a NACK makes the sender send the
 // handle again, at most three more times.
 //
-// Listen returns a net.Listener fed by the sockets and servers the peer
-// hands over, for http.Serve and the like; while it is open, the handles it
-// takes never reach Recv (see Listener for the routing and ownership
-// rules).
+// HandedSockets collects the sockets and servers the peer hands over into a
+// net.Listener, for http.Serve and the like; while it is open, the handles
+// it takes never reach Recv (see type HandedSockets for the routing and
+// ownership rules).
 //
 // Disconnecting is closing the socket: there is no goodbye message. EOF or a
 // read error from the peer disconnects the channel.
@@ -92,9 +94,9 @@
 // sets one, which a worker that stops receiving while it waits on Send
 // should set) until Recv takes them; a received handle belongs to whoever
 // receives its Message. Messages waiting to be written are bounded:
-// Post, PostInternal and PostHandle fail with ErrWriteQueueFull past
+// Post, PostInternal and PostHandle fail with ErrPostWouldBlock past
 // Options.MaxBufferedBytes (Send waits instead), and the answers the channel
-// owes the peer (handle ACKs, socket-list replies) end it with ErrQueueFull
+// owes the peer (handle ACKs, socket-list replies) end it with ErrOverrun
 // past 1024 unwritten. Close waits for the goroutines and closes what the
 // channel still owns.
 //

@@ -3,6 +3,7 @@ package nodeipc
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -31,12 +32,13 @@ var (
 	// line).
 	ErrMalformedMessage = errors.New("nodeipc: malformed message")
 
-	// ErrQueueFull reports that more than Options.MaxQueuedMessages received
-	// messages were waiting for Recv, or that the peer kept sending handle
-	// messages or socket-list queries without reading the answers (over
-	// 1024 acknowledgements, or 1024 socket-list replies, unwritten). The
-	// channel is closed.
-	ErrQueueFull = errors.New("nodeipc: too many unreceived messages")
+	// ErrOverrun is fatal: it ends the channel. It reports that the peer
+	// overran the channel's bounds: more than Options.MaxQueuedMessages
+	// received messages were waiting for Recv, or the peer kept sending
+	// handle messages or socket-list queries without reading the answers
+	// (over 1024 acknowledgements, or 1024 socket-list replies, unwritten).
+	// The channel is closed. (Before v1 it was named ErrQueueFull.)
+	ErrOverrun = errors.New("nodeipc: channel overrun (closed): too many unreceived messages or unread answers")
 
 	// ErrUnsolicitedAck reports a NODE_HANDLE_ACK or NODE_HANDLE_NACK from the
 	// peer while no handle was waiting for one.
@@ -65,11 +67,23 @@ var (
 	// the serialization cannot represent.
 	ErrUnsupportedValue = errors.New("nodeipc: value cannot be sent")
 
-	// ErrWriteQueueFull reports that Post, PostInternal or PostHandle found
-	// Options.MaxBufferedBytes already queued for writing: the peer does not
-	// read fast enough. Nothing was queued and the channel stays open.
-	ErrWriteQueueFull = errors.New("nodeipc: too many unwritten messages")
+	// ErrPostWouldBlock is not fatal: the channel stays open. Post,
+	// PostInternal and PostHandle return it when Options.MaxBufferedBytes
+	// are already queued for writing (the peer does not read fast enough)
+	// and queue nothing; retry later, or Send, which waits. (Before v1 it
+	// was named ErrWriteQueueFull.)
+	ErrPostWouldBlock = errors.New("nodeipc: post would block: too many unwritten messages (nothing queued, channel open)")
 )
+
+// errClosed is the error of a Channel after its own Close or Shutdown:
+// "nodeipc: channel closed", wrapping net.ErrClosed (test with
+// errors.Is(err, net.ErrClosed)).
+var errClosed error = closedError{}
+
+type closedError struct{}
+
+func (closedError) Error() string { return "nodeipc: channel closed" }
+func (closedError) Unwrap() error { return net.ErrClosed }
 
 // ProtocolError describes input from the peer that could not be understood.
 // Recv returns it in the place of the offending message. It is about that

@@ -38,7 +38,7 @@ func ExampleFromEnv() {
 	ctx := context.Background()
 	for m, err := range ch.Messages(ctx) {
 		if err != nil {
-			log.Print(err) // a bad message (the loop goes on), or why the channel ended
+			log.Print(err) // a bad message (the loop goes on), or what broke the channel
 			continue
 		}
 		var job struct{ N int }
@@ -109,17 +109,19 @@ func ExampleChannel_Messages() {
 	peer.Close()
 	for m, err := range ch.Messages(context.Background()) {
 		if err != nil {
-			fmt.Println("error:", err) // a bad message, or why the channel ended
+			fmt.Println("error:", err) // a bad message, or what broke the channel
 			continue
 		}
 		fmt.Println("message:", m)
 	}
+	// The peer's disconnect ended the loop, without an error value.
 	fmt.Println("connected:", ch.Connected())
+	fmt.Println("ended:", ch.Err())
 	// Output:
 	// error: nodeipc: parse: malformed message (data "not json")
 	// message: {"n":7}
-	// error: nodeipc: channel disconnected: EOF
 	// connected: false
+	// ended: nodeipc: channel disconnected: EOF
 }
 
 // Handing a socket to the peer: SendHandle sends a connection with a

@@ -51,6 +51,35 @@ const (
 	keepBufSize = 1 << 20  // larger buffers are given away, not kept
 )
 
+// acquire takes the read token, waiting for it.
+func (g *readGate) acquire() { <-g.tok }
+
+// tryAcquire takes the read token if it is free.
+func (g *readGate) tryAcquire() bool {
+	select {
+	case <-g.tok:
+		return true
+	default:
+		return false
+	}
+}
+
+// acquireUnless takes the read token, unless a or b (either may be nil) is
+// ready or ctx ends first; it reports whether it took the token.
+func (g *readGate) acquireUnless(ctx context.Context, a, b <-chan struct{}) bool {
+	select {
+	case <-g.tok:
+		return true
+	case <-a:
+	case <-b:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+// release gives the read token back.
+func (g *readGate) release() { g.tok <- struct{}{} }
+
 func (g *readGate) init(c *Channel) {
 	g.tok = make(chan struct{}, 1)
 	g.tok <- struct{}{}
@@ -101,14 +130,12 @@ func (c *Channel) readLoop() {
 			return
 		}
 		for g.readers.Load() == 0 {
-			select {
-			case <-g.tok:
-			case <-c.done:
+			if !g.acquireUnless(context.Background(), c.done, nil) {
 				c.endRead(nil)
 				return
 			}
 			if g.readers.Load() != 0 {
-				g.tok <- struct{}{}
+				g.release()
 				g.hold.Reset(recvHold) // in case that reader leaves without reading
 				break
 			}
@@ -120,16 +147,16 @@ func (c *Channel) readLoop() {
 				// Kicked by a Recv: hand over. That Recv may still get its
 				// message from the queue and never read, so come back after
 				// recvHold unless a reader re-arms the timer first.
-				g.tok <- struct{}{}
+				g.release()
 				g.hold.Reset(recvHold)
 				break
 			}
 			if err != nil {
 				c.endRead(err)
-				g.tok <- struct{}{}
+				g.release()
 				return
 			}
-			g.tok <- struct{}{}
+			g.release()
 		}
 	}
 }
@@ -144,7 +171,7 @@ func (c *Channel) readDirect(ctx context.Context) error {
 	defer func() {
 		g.readers.Add(-1)
 		g.hold.Reset(recvHold) // before the token: Close stops it after
-		g.tok <- struct{}{}
+		g.release()
 	}()
 	if c.in.pending() {
 		// The previous holder queued something before it let go of the
@@ -209,7 +236,7 @@ func (c *Channel) endReadOnce(err error) {
 	if c.isClosing() || errors.Is(err, net.ErrClosed) {
 		c.mu.Lock()
 		if c.err == nil && c.isClosing() {
-			err = net.ErrClosed
+			err = errClosed
 		}
 		c.mu.Unlock()
 	}
@@ -253,7 +280,7 @@ func (c *Channel) readChunk() error {
 		clear(got)
 	}
 	if ctlErr != nil {
-		c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %v", ErrMalformedMessage, ctlErr)))
+		c.report(protocolError("recvmsg", nil, fmt.Errorf("%w: %w", ErrMalformedMessage, ctlErr)))
 	}
 	if truncated {
 		c.report(protocolError("recvmsg", nil, ErrControlTruncated))
@@ -263,7 +290,7 @@ func (c *Channel) readChunk() error {
 		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &perr) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", ErrDisconnected, err)
+		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	}
 	if n == 0 {
 		if len(buf) > start {

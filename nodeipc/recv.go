@@ -2,8 +2,10 @@ package nodeipc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
+	"net"
 	"sync"
 )
 
@@ -24,14 +26,17 @@ import (
 //     channel ended and every message received before that has been
 //     returned: Recv returns the channel's terminal error (see Err), which
 //     wraps ErrDisconnected when the peer closed the channel or the socket
-//     failed, is net.ErrClosed after Close, or is the fatal error that
-//     ended it (ErrMessageTooLarge, ErrQueueFull); every later Recv returns
-//     it again. By then Done is closed and Connected reports false.
+//     failed (and the system's error, such as syscall.ECONNRESET, when
+//     there was one), wraps net.ErrClosed after Close or Shutdown, or is
+//     the fatal error that ended it (ErrMessageTooLarge, ErrOverrun, a
+//     *ProtocolError about the stream itself); every later Recv returns it
+//     again. By then Done is closed and Connected reports false.
 //
 // Messages applies this rule for you.
 //
-// A Recv that finds nothing queued reads the socket itself when it can
-// (see readGate), which saves a goroutine hand-off per message.
+// A Recv that finds nothing queued reads the socket itself when the
+// channel's reader is not in the middle of a read, which saves a goroutine
+// hand-off per message; several Recv calls at once are safe.
 func (c *Channel) Recv(ctx context.Context) (*Message, error) {
 	for {
 		m, err, ok := c.in.tryPop()
@@ -47,51 +52,48 @@ func (c *Channel) Recv(ctx context.Context) (*Message, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		select {
-		case <-c.rd.tok:
+		if c.rd.tryAcquire() {
 			// The read side is ours: read until something is queued.
 			err := c.readDirect(ctx)
 			if err != nil {
 				return nil, err
 			}
 			continue
-		default:
 		}
 		// The background reader holds the read side, most likely parked
 		// on the netpoller: ask it to let go, and wait for a message or
 		// the read side.
 		c.rd.kick(c)
-		select {
-		case <-c.in.wake:
-		case <-c.rd.tok:
+		if c.rd.acquireUnless(ctx, c.in.wake, c.done) {
 			err := c.readDirect(ctx)
 			if err != nil {
 				return nil, err
 			}
-		case <-c.done:
-			// fail records the terminal error before done is closed: loop
-			// to drain.
-		case <-ctx.Done():
-			return nil, ctx.Err()
+			continue
 		}
+		// Woken by a queued message, the channel's end (fail records the
+		// terminal error before done is closed) or ctx's: the loop's top
+		// takes what is queued first.
 	}
 }
 
-// Messages returns an iterator over what Recv returns, for use with
-// range-over-func, applying Recv's rule about errors: a *ProtocolError or
-// *HandleError is yielded in the place of its message and the loop goes on;
-// any other error is yielded last and ends the loop (the channel ended, with
-// its terminal error, or ctx ended, with ctx.Err()). So a receive loop logs
-// the errors it is given and never decides by itself which are fatal:
+// Messages returns an iterator over the messages Recv returns, for use
+// with range-over-func. It yields a message with a nil error, or a nil
+// message with an error about one message (a *ProtocolError or
+// *HandleError: log it, the loop goes on) or, last, with the failure that
+// ended the channel. A normal end ends the loop without an error value: the
+// peer disconnected (the terminal error wraps ErrDisconnected), the channel
+// was closed by Close or Shutdown, or ctx ended. So the loop never has to
+// tell a clean exit from a failure:
 //
 //	for m, err := range ch.Messages(ctx) {
 //		if err != nil {
-//			log.Print(err) // a bad message, or (last) why receiving ended
+//			log.Print(err) // a bad message, or (last) what broke the channel
 //			continue
 //		}
 //		// use m
 //	}
-//	// here the channel ended (ch.Err() says why) or ctx ended
+//	// the channel ended (ch.Err() says why) or ctx ended
 //
 // Breaking out of the loop loses no message: a later Recv or Messages goes
 // on with the next one.
@@ -99,12 +101,29 @@ func (c *Channel) Messages(ctx context.Context) iter.Seq2[*Message, error] {
 	return func(yield func(*Message, error) bool) {
 		for {
 			m, err := c.Recv(ctx)
-			if !yield(m, err) || (err != nil && !perMessage(err)) {
+			if err != nil && !perMessage(err) {
+				if ctx.Err() == nil && !normalEnd(err) {
+					yield(nil, err)
+				}
+				return
+			}
+			if !yield(m, err) {
 				return
 			}
 		}
 	}
 }
+
+// normalEnd reports whether err, a channel's terminal error, is an ordinary
+// end: the peer went away, or this end closed the channel.
+func normalEnd(err error) bool {
+	return errors.Is(err, ErrDisconnected) || errors.Is(err, net.ErrClosed)
+}
+
+// Queued returns how many received messages (and per-message errors) are
+// waiting for Recv: the receiving side's counterpart of Buffered. It is
+// safe to call from any goroutine.
+func (c *Channel) Queued() int { return c.in.len() }
 
 // perMessage reports whether err, returned by Recv, is about one message
 // (the channel goes on) rather than final. This is the rule documented on
@@ -185,6 +204,13 @@ func (in *inbox) dropHandles() {
 	}
 }
 
+// len returns the number of items queued.
+func (in *inbox) len() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.q) - in.head
+}
+
 // pending reports whether tryPop would return something.
 func (in *inbox) pending() bool {
 	in.mu.Lock()
@@ -231,7 +257,7 @@ func (c *Channel) isClosing() bool {
 // report queues a non-fatal error for Recv.
 func (c *Channel) report(err error) {
 	if !c.in.push(item{err: err}) {
-		c.fail(ErrQueueFull)
+		c.fail(ErrOverrun)
 	}
 }
 
@@ -244,7 +270,7 @@ func (c *Channel) deliver(m *Message) error {
 		if m.handle != nil {
 			closeHandle(m.handle)
 		}
-		return ErrQueueFull
+		return ErrOverrun
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"time"
 )
 
 // Send sends v to the peer, like Node's `send(v)`. In JSON mode v is encoded
@@ -25,7 +24,7 @@ import (
 // channel is closed and Send returns an error wrapping ctx.Err().
 //
 // After the channel is disconnected Send returns the terminal error (see
-// Err); after Close it returns net.ErrClosed.
+// Err); after Close or Shutdown it returns an error wrapping net.ErrClosed.
 func (c *Channel) Send(ctx context.Context, v any) error {
 	b, err := c.codec.appendFrame(c.w.getBuf(), v, c.opts.MaxMessageSize)
 	if err != nil {
@@ -42,7 +41,7 @@ func (c *Channel) Send(ctx context.Context, v any) error {
 // Post returns an error if v cannot be encoded, the channel is closed, or
 // the queue is full: when Buffered would pass Options.MaxBufferedBytes
 // (DefaultMaxBufferedBytes unless set), Post returns an error wrapping
-// ErrWriteQueueFull, queues nothing and leaves the channel open (a message
+// ErrPostWouldBlock, queues nothing and leaves the channel open (a message
 // is always accepted while nothing else is queued). A nil error means the
 // message is queued; a later write failure ends the channel. To see back
 // pressure before that, compare Buffered with HighWaterMark, as Node's
@@ -97,7 +96,7 @@ func (c *Channel) PostInternal(cmd string, kv ...any) error {
 // postReply queues a socket-list reply (NODE_SOCKET_COUNT,
 // NODE_SOCKET_ALL_CLOSED). Replies keep their place among the other
 // messages, as in Node, but have their own bound: a peer that keeps asking
-// without reading the answers ends the channel with ErrQueueFull.
+// without reading the answers ends the channel with ErrOverrun.
 func (c *Channel) postReply(fields ...field) {
 	b, err := c.codec.appendInternal(nil, fields)
 	if err != nil {
@@ -213,7 +212,7 @@ func (w *writer) closedErr() error {
 		return w.err
 	}
 	if w.c.isClosing() {
-		return net.ErrClosed
+		return errClosed
 	}
 	return nil
 }
@@ -285,7 +284,7 @@ func (w *writer) post(r *writeReq) error {
 			r.h.cb = nil // the caller gets err instead
 		}
 		w.reject(r, err)
-		if r.kind == reqReply && errors.Is(err, ErrQueueFull) {
+		if r.kind == reqReply && errors.Is(err, ErrOverrun) {
 			w.c.fail(err)
 		}
 		return err
@@ -300,7 +299,7 @@ func (w *writer) post(r *writeReq) error {
 // answer, so it should not wait for the flush goroutine to be scheduled.
 // Whatever the socket does not take now is left to the flush goroutine,
 // ahead of everything else. Past maxPendingControl unwritten answers the
-// channel ends with ErrQueueFull.
+// channel ends with ErrOverrun.
 func (w *writer) control(b []byte) {
 	w.mu.Lock()
 	if w.err != nil {
@@ -524,23 +523,22 @@ func (w *writer) abort(err error) {
 }
 
 // drain waits until nothing is queued, being written or in flight, the
-// channel fails, or timeout passes. It reports what was left behind.
-func (w *writer) drain(timeout time.Duration) error {
-	timedOut := false
-	t := time.AfterFunc(timeout, func() {
+// channel fails, or ctx ends. It reports what was left behind, with ctx's
+// error and the limit (what the caller set: "within 10s") in the text.
+func (w *writer) drain(ctx context.Context, limit string) error {
+	stop := context.AfterFunc(ctx, func() {
 		w.mu.Lock()
-		timedOut = true
 		w.cond.Broadcast()
 		w.mu.Unlock()
 	})
-	defer t.Stop()
+	defer stop()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for w.err == nil && !timedOut && (w.writing || !w.q.empty()) {
+	for w.err == nil && ctx.Err() == nil && (w.writing || !w.q.empty()) {
 		w.wake()
 		w.cond.Wait()
 	}
-	if w.err != nil || !timedOut {
+	if w.err != nil || ctx.Err() == nil {
 		return nil
 	}
 	n, bytes := w.q.queued()
@@ -548,9 +546,9 @@ func (w *writer) drain(timeout time.Duration) error {
 		return nil
 	}
 	if w.q.inflight != nil {
-		return fmt.Errorf("nodeipc: close: %d queued messages not written: the peer did not acknowledge a handle within %v", n, timeout)
+		return fmt.Errorf("%d queued messages not written: the peer did not acknowledge a handle %s: %w", n, limit, ctx.Err())
 	}
-	return fmt.Errorf("nodeipc: close: %d messages (%d bytes) not written: the peer did not read them within %v", n, bytes, timeout)
+	return fmt.Errorf("%d messages (%d bytes) not written: the peer did not read them %s: %w", n, bytes, limit, ctx.Err())
 }
 
 // SendRaw sends a message that is already encoded in the channel's

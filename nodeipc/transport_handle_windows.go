@@ -9,7 +9,7 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/nodeipc/nodeipc-go/internal/winpipe"
+	"github.com/nodeipc/nodeipc-go/nodeipc/internal/winpipe"
 	"golang.org/x/sys/windows"
 )
 
@@ -189,3 +189,10 @@ func dupHandle(h any) (txHandle, sockInfo, error) {
 	}
 	return tx, info, nil
 }
+
+// The sockets a received handle becomes satisfy Handle, as Message.Handle
+// promises.
+var (
+	_ Handle = (*winpipe.Conn)(nil)
+	_ Handle = (*winpipe.Listener)(nil)
+)

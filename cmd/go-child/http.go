@@ -60,7 +60,7 @@ func runHTTP(ch *nodeipc.Channel, args []string, stderr io.Writer) int {
 		},
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	ln, err := ch.Listen(&nodeipc.ListenOptions{
+	ln, err := ch.HandedSockets(&nodeipc.HandedSocketsOptions{
 		OnPeerClose: func(string) { srv.SetKeepAlivesEnabled(false) },
 	})
 	if err != nil {

@@ -20,7 +20,7 @@
 //	                back; exit 0 when the channel closes.
 //	http [--ready] TEXT...
 //	                serve every net.Socket and net.Server Node sends with
-//	                net/http (nodeipc.Listener), answering every request
+//	                net/http (nodeipc.HandedSockets), answering every request
 //	                with TEXT; plain messages are sent back. --ready sends
 //	                'ready' once serving (pm2's wait_ready). The message
 //	                'shutdown' (pm2's shutdown_with_message), SIGINT, SIGTERM

@@ -16,7 +16,7 @@ import (
 // peer keeps sending meanwhile would queue without limit. One 64 KiB read can
 // queue up to 32,768 minimal messages at once, so the bound is well above
 // that: a busy but reading peer never reaches it, and a peer that floods
-// without reading ends the channel (nodeipc.ErrQueueFull) after a few MiB.
+// without reading ends the channel (nodeipc.ErrOverrun) after a few MiB.
 const maxQueued = 1 << 16
 
 // receive runs serve for every message on ch, the same way in every mode.
@@ -25,7 +25,7 @@ const maxQueued = 1 << 16
 // from serve is logged and the loop goes on, unless the channel has ended
 // (then there is nobody to answer). receive returns the exit code: 0 when the
 // peer disconnected or the channel was closed, 1 when the channel ended with
-// another error (logged), such as nodeipc.ErrQueueFull.
+// another error (logged), such as nodeipc.ErrOverrun.
 func receive(ch *nodeipc.Channel, mode string, stderr io.Writer, serve func(ctx context.Context, m *nodeipc.Message) error) int {
 	ctx := context.Background()
 	for m, err := range ch.Messages(ctx) {

@@ -23,6 +23,16 @@ func TestNodeForksNode(t *testing.T) {
 	}
 }
 
+// TestSharedServerNodeOnly: a Windows Node parent keeps listening on the
+// server it sent to a Node child; it prints how the system spread 200
+// connections between them (under wine the parent gets nearly all), the
+// reference for the Go child's shared-server scenario.
+func TestSharedServerNodeOnly(t *testing.T) {
+	nodes := winNodes(t)
+	n := nodes[len(nodes)-1]
+	t.Log(n.run(t, time.Minute, script(t, "win", "node-fork.js"), "shared"))
+}
+
 // TestPipeEcho runs the Linux suite's echo parent (the JSON value table,
 // 20,000 messages in order, a 16 MiB message both ways, disconnect) on
 // Windows Node against pipe-echo, which echoes the frame data through
@@ -50,13 +60,14 @@ func TestNodeForksGoChild(t *testing.T) {
 }
 
 // TestNodeSendsHandles: Windows Node passes a net.Server (its own listener
-// closed after the hand-off) and pauseOnConnect net.Sockets to cmd/go-child
-// serve, including Node's priority example with two Go children; the
-// scenarios are the Linux suite's (testdata/node/handles-parent.js).
+// closed after the hand-off, and kept listening: both processes accept) and
+// pauseOnConnect net.Sockets to cmd/go-child serve, including Node's
+// priority example with two Go children; the scenarios are the Linux
+// suite's (testdata/node/handles-parent.js).
 func TestNodeSendsHandles(t *testing.T) {
 	exe := goExe(t, "go-child")
 	for _, n := range winNodes(t) {
-		for _, sc := range []string{"server", "socket-tcp", "priority", "socket-closed"} {
+		for _, sc := range []string{"server", "shared-server", "socket-tcp", "priority", "socket-closed"} {
 			t.Run(n.Name+"/"+sc, func(t *testing.T) {
 				t.Log(n.run(t, 3*time.Minute, script(t, "node", "handles-parent.js"), sc, exe, "-"))
 			})
@@ -88,24 +99,39 @@ func TestGoHelper(t *testing.T) {
 	}
 }
 
-// TestWinpipeUnderWine runs internal/winpipe's own tests as a Windows
-// program: framing over a real overlapped named pipe, EOF, deadlines and
-// Close unblocking pipe reads, a non-pipe HANDLE refused, and a socket
-// duplicated and imported through WSAPROTOCOL_INFOW served by the Listener
-// and Conn wrappers (deadlines, Close unblocking Accept and Read).
-func TestWinpipeUnderWine(t *testing.T) {
-	exe := filepath.Join(t.TempDir(), "winpipe.test.exe")
-	cmd := exec.Command("go", "test", "-c", "-o", exe, "./internal/winpipe")
-	cmd.Dir = nodetest.Root(t)
-	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the winpipe tests for windows: %v\n%s", err, out)
+// TestPackagesUnderWine runs package tests as Windows programs:
+// nodeipc/internal/winpipe's own (framing over a real overlapped named
+// pipe, EOF, deadlines and Close unblocking pipe reads, a non-pipe HANDLE
+// refused, a socket duplicated and imported through WSAPROTOCOL_INFOW served
+// by the Listener and Conn wrappers), nodeipc's TestPipe (nodeipc.Pipe over
+// a named pipe: messages, a 1 MiB message, a listener and a connection
+// handed across, disconnect) and nodeipctest's (Pair, NewPair and
+// StartChild, with the examples).
+func TestPackagesUnderWine(t *testing.T) {
+	for _, pkg := range []struct{ path, run string }{
+		{"./nodeipc/internal/winpipe", ""},
+		{"./nodeipc", "^TestPipe"},
+		{"./nodeipc/nodeipctest", ""},
+	} {
+		t.Run(filepath.Base(pkg.path), func(t *testing.T) {
+			exe := filepath.Join(t.TempDir(), filepath.Base(pkg.path)+".test.exe")
+			cmd := exec.Command("go", "test", "-c", "-o", exe, pkg.path)
+			cmd.Dir = nodetest.Root(t)
+			cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("building the %s tests for windows: %v\n%s", pkg.path, err, out)
+			}
+			args := []string{"-test.v", "-test.count=1"}
+			if pkg.run != "" {
+				args = append(args, "-test.run="+pkg.run)
+			}
+			out, err := runWine(2*time.Minute, exe, args...)
+			if err != nil {
+				t.Fatalf("%s tests under wine: %v\n%s", pkg.path, err, out)
+			}
+			t.Log(out)
+		})
 	}
-	out, err := runWine(2*time.Minute, exe, "-test.v", "-test.count=1")
-	if err != nil {
-		t.Fatalf("winpipe tests under wine: %v\n%s", err, out)
-	}
-	t.Log(out)
 }
 
 // TestMalformedFrames: a Go parent (go-helper malformed, with a pipe and C
@@ -132,6 +158,45 @@ func TestGoStartsNode(t *testing.T) {
 			out, err := runWine(2*time.Minute, helper, "start", winPath(n.Exe), winPath(script(t, "win", "child-echo.js")))
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
+			}
+			t.Log(out)
+		})
+	}
+}
+
+// TestClusterGoWorkers: a Windows Node cluster primary forks two
+// `go-child http-worker` workers, under SCHED_NONE (Node's default on
+// Windows: the primary shares its listening socket and the workers accept
+// on it) and SCHED_RR (the primary accepts and passes each connection):
+// every request answered (under round-robin by both workers), a worker
+// killed and its replacement serving, then cluster.disconnect() with every
+// worker exiting 0 (testdata/win/cluster-primary.js).
+func TestClusterGoWorkers(t *testing.T) {
+	exe := goExe(t, "go-child")
+	for _, n := range winNodes(t) {
+		for _, policy := range []string{"none", "rr"} {
+			t.Run(n.Name+"/"+policy, func(t *testing.T) {
+				out, err := n.execEnv(2*time.Minute, []string{"NODE_CLUSTER_SCHED_POLICY=" + policy}, script(t, "win", "cluster-primary.js"), "go", exe)
+				if err != nil {
+					t.Fatalf("%s cluster-primary.js go (%s): %v\n%s", n.Name, policy, err, out)
+				}
+				t.Log(out)
+			})
+		}
+	}
+}
+
+// TestClusterNodeWorkers is the same cluster with Node workers only, on the
+// newest pinned Node: the reference for what TestClusterGoWorkers shows,
+// including how the system spreads a shared socket's connections.
+func TestClusterNodeWorkers(t *testing.T) {
+	nodes := winNodes(t)
+	n := nodes[len(nodes)-1]
+	for _, policy := range []string{"none", "rr"} {
+		t.Run(n.Name+"/"+policy, func(t *testing.T) {
+			out, err := n.execEnv(2*time.Minute, []string{"NODE_CLUSTER_SCHED_POLICY=" + policy}, script(t, "win", "cluster-primary.js"), "node")
+			if err != nil {
+				t.Fatalf("%s cluster-primary.js node (%s): %v\n%s", n.Name, policy, err, out)
 			}
 			t.Log(out)
 		})

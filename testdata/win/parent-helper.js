@@ -1,7 +1,7 @@
 'use strict';
 // Windows Node parent of the wine suite's Go programs.
 //   node parent-helper.js SCENARIO GO_CHILD GO_HELPER
-// GO_CHILD is cmd/go-child, GO_HELPER internal/winecompat/testdata/go-helper.
+// GO_CHILD is cmd/go-child, GO_HELPER nodeipc/internal/winpipe/testdata/go-helper.
 // NODEIPC_SERIALIZATION=advanced runs a scenario over the V8 serializer.
 const { fork } = require('node:child_process');
 const net = require('node:net');
@@ -46,8 +46,7 @@ const scenarios = {
     const child = fork('sends', [], { execPath: goHelper, execArgv: [], serialization });
     const next = inbox(child);
     const ex = exited(child);
-    let disconnected = false;
-    child.on('disconnect', () => { disconnected = true; });
+    const disconnected = new Promise((r) => child.on('disconnect', r));
     const [m1, server] = await next('server');
     assert.strictEqual(m1.kind, 'server');
     assert.ok(server instanceof net.Server, 'a net.Server');
@@ -62,7 +61,9 @@ const scenarios = {
     assert.deepStrictEqual(m3, { answer: 'node answers on the Go socket\n' });
     child.send('bye');
     assert.deepStrictEqual(await ex, { code: 0, signal: null });
-    assert.ok(disconnected, "'disconnect' after Go closed the channel");
+    // 'disconnect' (the channel's EOF) and 'exit' race when the child exits
+    // right after closing the channel: Node emits both, in either order.
+    await disconnected;
   },
 
   // A socket, then 100 messages that Node holds until Go's ACK: the echoes
@@ -108,8 +109,11 @@ const scenarios = {
     const base = await transfer(50);
     const after = await transfer(1000);
     console.log(`go child after 50 transfers: ${JSON.stringify(base)}, after 1050: ${JSON.stringify(after)}`);
-    assert.ok(after.handles - base.handles < 20, `handle count grew from ${base.handles} to ${after.handles}`);
-    assert.ok(after.slot - base.slot < 20, `lowest free handle slot grew from ${base.slot} to ${after.slot}`);
+    // A leak would add 1,000; the Go runtime's own threads and events take
+    // a few dozen more handles while the child warms up (seen under wine:
+    // the slot goes from 11 to 37 and stays there).
+    assert.ok(after.handles - base.handles < 100, `handle count grew from ${base.handles} to ${after.handles}`);
+    assert.ok(after.slot - base.slot < 100, `lowest free handle slot grew from ${base.slot} to ${after.slot}`);
     for (const c of clients) c.destroy();
     l.close();
     const ex = exited(child);
