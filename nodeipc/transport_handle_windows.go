@@ -9,7 +9,7 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/nodeipc/nodeipc-go/internal/winpipe"
+	"github.com/nodeipc/nodeipc-go/nodeipc/internal/winpipe"
 	"golang.org/x/sys/windows"
 )
 

@@ -76,7 +76,7 @@ var (
 )
 
 // goExe returns the windows/amd64 build of cmd/go-child (name "go-child") or
-// of a test helper command in internal/winecompat/testdata/<name>. Each is
+// of a test helper command in nodeipc/internal/winpipe/testdata/<name>. Each is
 // built once per test binary.
 func goExe(t *testing.T, name string) string {
 	t.Helper()
@@ -95,7 +95,7 @@ func goExe(t *testing.T, name string) string {
 	}
 	err, ok := built[name]
 	if !ok {
-		pkg := "./internal/winecompat/testdata/" + name
+		pkg := "./nodeipc/internal/winpipe/testdata/" + name
 		if name == "go-child" {
 			pkg = "./cmd/go-child"
 		}

@@ -99,24 +99,39 @@ func TestGoHelper(t *testing.T) {
 	}
 }
 
-// TestWinpipeUnderWine runs internal/winpipe's own tests as a Windows
-// program: framing over a real overlapped named pipe, EOF, deadlines and
-// Close unblocking pipe reads, a non-pipe HANDLE refused, and a socket
-// duplicated and imported through WSAPROTOCOL_INFOW served by the Listener
-// and Conn wrappers (deadlines, Close unblocking Accept and Read).
-func TestWinpipeUnderWine(t *testing.T) {
-	exe := filepath.Join(t.TempDir(), "winpipe.test.exe")
-	cmd := exec.Command("go", "test", "-c", "-o", exe, "./internal/winpipe")
-	cmd.Dir = nodetest.Root(t)
-	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the winpipe tests for windows: %v\n%s", err, out)
+// TestPackagesUnderWine runs package tests as Windows programs:
+// nodeipc/internal/winpipe's own (framing over a real overlapped named
+// pipe, EOF, deadlines and Close unblocking pipe reads, a non-pipe HANDLE
+// refused, a socket duplicated and imported through WSAPROTOCOL_INFOW served
+// by the Listener and Conn wrappers), nodeipc's TestPipe (nodeipc.Pipe over
+// a named pipe: messages, a 1 MiB message, a listener and a connection
+// handed across, disconnect) and nodeipctest's (Pair, NewPair and
+// StartChild, with the examples).
+func TestPackagesUnderWine(t *testing.T) {
+	for _, pkg := range []struct{ path, run string }{
+		{"./nodeipc/internal/winpipe", ""},
+		{"./nodeipc", "^TestPipe"},
+		{"./nodeipc/nodeipctest", ""},
+	} {
+		t.Run(filepath.Base(pkg.path), func(t *testing.T) {
+			exe := filepath.Join(t.TempDir(), filepath.Base(pkg.path)+".test.exe")
+			cmd := exec.Command("go", "test", "-c", "-o", exe, pkg.path)
+			cmd.Dir = nodetest.Root(t)
+			cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("building the %s tests for windows: %v\n%s", pkg.path, err, out)
+			}
+			args := []string{"-test.v", "-test.count=1"}
+			if pkg.run != "" {
+				args = append(args, "-test.run="+pkg.run)
+			}
+			out, err := runWine(2*time.Minute, exe, args...)
+			if err != nil {
+				t.Fatalf("%s tests under wine: %v\n%s", pkg.path, err, out)
+			}
+			t.Log(out)
+		})
 	}
-	out, err := runWine(2*time.Minute, exe, "-test.v", "-test.count=1")
-	if err != nil {
-		t.Fatalf("winpipe tests under wine: %v\n%s", err, out)
-	}
-	t.Log(out)
 }
 
 // TestMalformedFrames: a Go parent (go-helper malformed, with a pipe and C

@@ -1,7 +1,7 @@
 'use strict';
 // Windows Node parent of the wine suite's Go programs.
 //   node parent-helper.js SCENARIO GO_CHILD GO_HELPER
-// GO_CHILD is cmd/go-child, GO_HELPER internal/winecompat/testdata/go-helper.
+// GO_CHILD is cmd/go-child, GO_HELPER nodeipc/internal/winpipe/testdata/go-helper.
 // NODEIPC_SERIALIZATION=advanced runs a scenario over the V8 serializer.
 const { fork } = require('node:child_process');
 const net = require('node:net');

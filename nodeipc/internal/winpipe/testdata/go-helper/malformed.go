@@ -11,8 +11,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/nodeipc/nodeipc-go/internal/winpipe"
 	"github.com/nodeipc/nodeipc-go/nodeipc"
+	"github.com/nodeipc/nodeipc-go/nodeipc/internal/winpipe"
 	"golang.org/x/sys/windows"
 )
 

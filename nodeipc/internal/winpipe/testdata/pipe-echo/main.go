@@ -14,7 +14,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/nodeipc/nodeipc-go/internal/winpipe"
+	"github.com/nodeipc/nodeipc-go/nodeipc/internal/winpipe"
 )
 
 func main() { os.Exit(run()) }
