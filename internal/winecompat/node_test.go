@@ -220,3 +220,23 @@ func TestClusterNodeWorkers(t *testing.T) {
 		})
 	}
 }
+
+// TestGoPrimary: Go as the cluster primary on Windows (cluster.NewPrimary,
+// go-helper primary) forks a Windows Node worker and a go-child
+// http-worker, under round-robin (the primary accepts and passes each
+// connection) and SCHED_NONE (it shares a listening socket): 100 requests
+// answered (under round-robin by both), then both disconnected, exiting 0.
+func TestGoPrimary(t *testing.T) {
+	helper, child := goExe(t, "go-helper"), goExe(t, "go-child")
+	for _, n := range winNodes(t) {
+		for _, policy := range []string{"rr", "none"} {
+			t.Run(n.Name+"/"+policy, func(t *testing.T) {
+				out, err := runWineWith(n.Wine, 2*time.Minute, nil, helper, "primary", policy, winPath(n.Exe), winPath(script(t, "win", "cluster-primary.js")), winPath(child))
+				if err != nil {
+					t.Fatalf("%v\n%s", err, out)
+				}
+				t.Log(out)
+			})
+		}
+	}
+}

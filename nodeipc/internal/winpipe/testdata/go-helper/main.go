@@ -13,6 +13,9 @@
 //	         malformed.go).
 //	start NODE SCRIPT
 //	         run directly: Go as the parent (nodeipc.Start) of a Node child.
+//	primary POLICY NODE SCRIPT GO_CHILD
+//	         run directly: Go as a cluster primary ("rr" or "none") of a Node
+//	         worker and a go-child http-worker (see primary.go).
 //	report   answer every message with {got, type, key} (the message as
 //	         received, its handle type and socket-list key), writing
 //	         "report" on a received connection and closing every handle.
@@ -49,6 +52,12 @@ func run() int {
 		return malformedParent()
 	case "malformed-child":
 		return malformedChild()
+	case "primary":
+		if err := primary(os.Args[2], os.Args[3], os.Args[4], os.Args[5]); err != nil {
+			fmt.Fprintln(os.Stderr, "go-helper:", err)
+			return 1
+		}
+		return 0
 	case "start":
 		if err := startNode(os.Args[2], os.Args[3]); err != nil {
 			fmt.Fprintln(os.Stderr, "go-helper:", err)
