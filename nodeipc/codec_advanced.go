@@ -122,7 +122,8 @@ func (cd *advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int,
 var nodeUTF16 = []byte("N\x00O\x00D\x00E\x00_\x00")
 
 // internalKeys are the top-level fields an internal message is routed by.
-var internalKeys = []string{"cmd", "type", "key", "count", "msg"}
+// (socketListKey and id: Deno's variant of the socket-list messages).
+var internalKeys = []string{"cmd", "type", "key", "count", "msg", "socketListKey", "id"}
 
 // parse validates a payload in one pass that builds no values (its memory
 // is a bit per object id plus the keys of the objects being read) and

@@ -32,7 +32,7 @@ type rxHandle struct{ x *rxSocket }
 func importHandle(x *winpipe.Xfer) (rxHandle, error) {
 	s, err := winpipe.ImportSocket(&x.Info)
 	if err != nil {
-		return rxHandle{}, fmt.Errorf("%w: %v", ErrBadHandle, err)
+		return rxHandle{}, fmt.Errorf("%w: %w", ErrBadHandle, err)
 	}
 	return rxHandle{&rxSocket{s: s, conn: x.Conn}}, nil
 }
