@@ -85,9 +85,11 @@ var workerModes = map[string]func() int{
 		return worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
 			for i := 0; i < n; i++ {
 				msg := map[string]int{"seq": i}
-				if err := ch.Post(msg); errors.Is(err, nodeipc.ErrPostWouldBlock) {
+				err := ch.Post(msg)
+				if errors.Is(err, nodeipc.ErrPostWouldBlock) {
 					err = ch.Send(ctx, msg) // back-pressure: wait for room
-				} else if err != nil {
+				}
+				if err != nil {
 					return err
 				}
 			}
