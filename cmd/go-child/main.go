@@ -61,6 +61,12 @@
 // (nodeipc.Options.MaxQueuedMessages): a peer that keeps sending without
 // reading the answers ends the channel, and go-child exits 1.
 //
+// Bun and Deno parents work too, with the same fork() and spawn() calls.
+// Deno's fork() passes "run" and Deno's flags before the mode even to a
+// non-Deno execPath; go-child removes them (nodeipc.ProgramArgs). Bun's
+// serialization: 'advanced' is not V8's format: go-child then logs the
+// channel's *nodeipc.SerializationError and exits 1; use 'json' with Bun.
+//
 // Run without a channel it explains itself on stderr and exits 2.
 package main
 
@@ -112,7 +118,8 @@ var modes = map[string]func(ch *nodeipc.Channel, args []string, stderr io.Writer
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	// Deno's fork() puts "run" and its flags before the mode.
+	os.Exit(run(nodeipc.ProgramArgs(), os.Stderr))
 }
 
 // clusterModes open the channel themselves, as cluster workers.
