@@ -32,15 +32,16 @@ var (
 	// line).
 	ErrMalformedMessage = errors.New("nodeipc: malformed message")
 
-	// ErrQueueFull reports that more than Options.MaxQueuedMessages received
-	// messages were waiting for Recv, or that the peer kept sending handle
-	// messages or socket-list queries without reading the answers (over
-	// 1024 acknowledgements, or 1024 socket-list replies, unwritten). The
-	// channel is closed.
+	// ErrQueueFull reports that the peer kept sending handle messages or
+	// socket-list queries without reading the answers (over 1024
+	// acknowledgements, or 1024 socket-list replies, unwritten). The channel
+	// is closed. (A full receive queue is not an error: the channel stops
+	// reading until Recv makes room; see Options.MaxQueuedMessages.)
 	ErrQueueFull = errors.New("nodeipc: too many unreceived messages")
 
-	// ErrUnsolicitedAck reports a NODE_HANDLE_ACK or NODE_HANDLE_NACK from the
-	// peer while no handle was waiting for one.
+	// ErrUnsolicitedAck describes a NODE_HANDLE_ACK or NODE_HANDLE_NACK from
+	// the peer while no handle was waiting for one. The channel ignores such
+	// an answer, as Node does; Recv does not report it.
 	ErrUnsolicitedAck = errors.New("nodeipc: unsolicited handle acknowledgement")
 
 	// ErrMissingHandle reports a NODE_HANDLE message that arrived without a

@@ -11,12 +11,11 @@ import (
 )
 
 // maxQueued is the bound go-child sets on received messages waiting for its
-// loop (nodeipc.Options.MaxQueuedMessages). A mode whose loop waits in Send
-// while the peer does not read stops receiving; without a bound, what the
-// peer keeps sending meanwhile would queue without limit. One 64 KiB read can
-// queue up to 32,768 minimal messages at once, so the bound is well above
-// that: a busy but reading peer never reaches it, and a peer that floods
-// without reading ends the channel (nodeipc.ErrQueueFull) after a few MiB.
+// loop (nodeipc.Options.MaxQueuedMessages; with the byte bound's default,
+// 16 MiB). A mode whose loop waits in Send while the peer does not read
+// stops receiving; once the bound is reached the channel stops reading
+// (back-pressure) until the loop catches up, so the peer's writes wait and
+// nothing is lost or reordered, in every mode and serialization.
 const maxQueued = 1 << 16
 
 // receive runs serve for every message on ch, the same way in every mode.
@@ -25,14 +24,14 @@ const maxQueued = 1 << 16
 // from serve is logged and the loop goes on, unless the channel has ended
 // (then there is nobody to answer). receive returns the exit code: 0 when the
 // peer disconnected or the channel was closed, 1 when the channel ended with
-// another error (logged), such as nodeipc.ErrQueueFull.
+// another error (logged), such as nodeipc.ErrMessageTooLarge.
 func receive(ch *nodeipc.Channel, mode string, stderr io.Writer, serve func(ctx context.Context, m *nodeipc.Message) error) int {
 	ctx := context.Background()
 	for m, err := range ch.Messages(ctx) {
 		if err != nil {
-			if !normalEnd(err) {
-				fmt.Fprintf(stderr, "go-child: %s: %v\n", mode, err)
-			}
+			// A bad message, or last the failure that broke the channel
+			// (a normal end yields nothing).
+			fmt.Fprintf(stderr, "go-child: %s: %v\n", mode, err)
 			continue
 		}
 		if err := serve(ctx, m); err != nil {
