@@ -12,7 +12,7 @@ import (
 
 // TestNodeHandsSocketsToListener: a Node parent hands sockets and servers to
 // `go-child http` workers, which serve them with net/http through
-// nodeipc.Listener, on every pinned Node (testdata/node/listen-parent.js):
+// nodeipc.HandedSockets, on every pinned Node (testdata/node/listen-parent.js):
 // the priority example with keep-alive clients and server.close(), a server
 // shared by Node and two Go workers, and the ready/shutdown/signal life
 // cycle process managers expect.

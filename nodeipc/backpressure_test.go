@@ -91,7 +91,7 @@ func TestFloodStopsReadingUntilReceived(t *testing.T) {
 // Issue finding: a peer writes messages to an echo loop and does not read
 // the echoes for a while. The echo loop waits in Send, the channel stops
 // reading; when the peer reads, everything flows and every echo arrives.
-// (It used to end the channel with ErrQueueFull.)
+// (It used to end the channel with ErrOverrun, formerly ErrQueueFull.)
 func TestEchoLoopWithPeerNotReading(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n = 30000

@@ -23,11 +23,11 @@ func FuzzJSONTopAgrees(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := nodeUTF8(data)
-		valid := jsonx.Valid(p) || validJSONText(p)
-		fields, object, ok := jsonTop(p)
+		p := jsonx.NodeUTF8(data)
+		valid := jsonx.Valid(p) || jsonx.ValidText(p)
+		fields, object, ok := jsonx.Top(p, internalKeys)
 		if ok != valid {
-			t.Fatalf("jsonTop valid = %v, validators say %v (input %q)", ok, valid, p)
+			t.Fatalf("jsonx.Top valid = %v, validators say %v (input %q)", ok, valid, p)
 		}
 		if !ok {
 			return

@@ -58,7 +58,7 @@ func (jsonCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 	if len(p) > max {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(p), max)
 	}
-	if bytes.IndexByte(p, '\n') >= 0 || !(jsonx.Valid(p) || validJSONText(p)) {
+	if bytes.IndexByte(p, '\n') >= 0 || !(jsonx.Valid(p) || jsonx.ValidText(p)) {
 		return dst, fmt.Errorf("%w: not a single-line JSON text", ErrUnsupportedValue)
 	}
 	dst = append(dst, p...)
@@ -138,17 +138,18 @@ func (jsonCodec) parse(p []byte) (inbound, error) {
 	// Node decodes the stream as UTF-8 before parsing: ill-formed bytes
 	// become U+FFFD (in strings that is what the receiver gets; elsewhere
 	// the line is then not JSON).
-	p = nodeUTF8(p)
+	p = jsonx.NodeUTF8(p)
 	if !mayBeInternalJSON(p) || firstNonSpace(p) != '{' {
-		// validJSONText only runs when the fast validator refuses: it
+		// jsonx.ValidText only runs when the fast validator refuses: it
 		// accepts the values nested deeper than 10,000 that Node parses.
-		if !jsonx.Valid(p) && !validJSONText(p) {
+		if !jsonx.Valid(p) && !jsonx.ValidText(p) {
 			return inbound{}, protocolError("parse", p, ErrMalformedMessage)
 		}
 		return inbound{msg: &Message{mode: JSON, data: p}}, nil
 	}
-	// Only the top-level members are read (see jsonTop).
-	f, _, valid := jsonTop(p)
+	// Only the top-level members are read (see jsonx.Top).
+	top, _, valid := jsonx.Top(p, internalKeys)
+	f := jsonFields(top)
 	if !valid {
 		return inbound{}, protocolError("parse", p, ErrMalformedMessage)
 	}
@@ -211,9 +212,9 @@ func (f jsonFields) sub(key string) (*Message, internalFields, error) {
 	if firstNonSpace(raw) != '{' {
 		return m, nil, nil
 	}
-	obj, _, valid := jsonTop(raw)
+	obj, _, valid := jsonx.Top(raw, internalKeys)
 	if !valid {
 		return nil, nil, ErrMalformedMessage
 	}
-	return m, obj, nil
+	return m, jsonFields(obj), nil
 }

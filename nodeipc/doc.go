@@ -3,14 +3,26 @@
 // process.on('message') on the Go side), fork Node scripts itself, and
 // exchange messages and sockets with them as a Node process would.
 //
-// A Go child started by Node's fork() or spawn() with an 'ipc' stdio slot
-// opens its channel with FromEnv; a Go parent starts a Node child (or any
+// A worker that Node forks is shortest with package nodeipc/worker: its Run
+// opens the channel, shuts it down without losing a message and returns the
+// exit code; Serve is the receive loop, Methods answers requests in a
+// documented {id, method, params} envelope, ServeHTTP serves net/http on the
+// sockets Node hands over:
+//
+//	func main() {
+//		os.Exit(worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
+//			return worker.Serve(ctx, ch, worker.Methods{"square": square}, nil)
+//		}, nil))
+//	}
+//
+// This package is what it builds on. A Go child started by Node's fork() or
+// spawn() with an 'ipc' stdio slot opens its channel with FromEnv; a Go parent starts a Node child (or any
 // peer) with Start; New wraps an existing socket. All three return a
 // *Channel:
 //
 //	ch, err := nodeipc.FromEnv(nil)
 //	if err != nil { ... } // errors.Is(err, nodeipc.ErrNoChannel) outside Node
-//	defer ch.Close()
+//	defer ch.Shutdown(ctx) // writes what was posted, then closes (not run if main calls os.Exit)
 //	for m, err := range ch.Messages(ctx) {
 //		if err != nil {
 //			log.Print(err) // a bad message (the loop goes on), or what broke the channel
@@ -61,10 +73,10 @@
 // peer acknowledged it, exactly as in Node; a NACK makes the sender send the
 // handle again, at most three more times.
 //
-// Listen returns a net.Listener fed by the sockets and servers the peer
-// hands over, for http.Serve and the like; while it is open, the handles it
-// takes never reach Recv (see Listener for the routing and ownership
-// rules).
+// HandedSockets collects the sockets and servers the peer hands over into a
+// net.Listener, for http.Serve and the like; while it is open, the handles
+// it takes never reach Recv (see type HandedSockets for the routing and
+// ownership rules).
 //
 // Disconnecting is closing the socket: there is no goodbye message. EOF or a
 // read error from the peer disconnects the channel.
@@ -96,9 +108,9 @@
 // reading until Recv makes room, and nothing is lost or reordered. A
 // received handle belongs to whoever receives its Message. Messages waiting
 // to be written are bounded:
-// Post, PostInternal and PostHandle fail with ErrWriteQueueFull past
+// Post, PostInternal and PostHandle fail with ErrPostWouldBlock past
 // Options.MaxBufferedBytes (Send waits instead), and the answers the channel
-// owes the peer (handle ACKs, socket-list replies) end it with ErrQueueFull
+// owes the peer (handle ACKs, socket-list replies) end it with ErrOverrun
 // past 1024 unwritten. Close waits for the goroutines and closes what the
 // channel still owns.
 //

@@ -32,12 +32,13 @@ var (
 	// line).
 	ErrMalformedMessage = errors.New("nodeipc: malformed message")
 
-	// ErrQueueFull reports that the peer kept sending handle messages or
-	// socket-list queries without reading the answers (over 1024
-	// acknowledgements, or 1024 socket-list replies, unwritten). The channel
-	// is closed. (A full receive queue is not an error: the channel stops
-	// reading until Recv makes room; see Options.MaxQueuedMessages.)
-	ErrQueueFull = errors.New("nodeipc: too many unreceived messages")
+	// ErrOverrun is fatal: it ends the channel. It reports that the peer
+	// kept sending handle messages or socket-list queries without reading
+	// the answers (over 1024 acknowledgements, or 1024 socket-list replies,
+	// unwritten). The channel is closed. A full receive queue is not an
+	// overrun: the channel stops reading until Recv makes room (see
+	// Options.MaxQueuedMessages). (Before v1 it was named ErrQueueFull.)
+	ErrOverrun = errors.New("nodeipc: channel overrun (closed): too many unread answers")
 
 	// ErrUnsolicitedAck describes a NODE_HANDLE_ACK or NODE_HANDLE_NACK from
 	// the peer while no handle was waiting for one. The channel ignores such
@@ -67,10 +68,12 @@ var (
 	// the serialization cannot represent.
 	ErrUnsupportedValue = errors.New("nodeipc: value cannot be sent")
 
-	// ErrWriteQueueFull reports that Post, PostInternal or PostHandle found
-	// Options.MaxBufferedBytes already queued for writing: the peer does not
-	// read fast enough. Nothing was queued and the channel stays open.
-	ErrWriteQueueFull = errors.New("nodeipc: too many unwritten messages")
+	// ErrPostWouldBlock is not fatal: the channel stays open. Post,
+	// PostInternal and PostHandle return it when Options.MaxBufferedBytes
+	// are already queued for writing (the peer does not read fast enough)
+	// and queue nothing; retry later, or Send, which waits. (Before v1 it
+	// was named ErrWriteQueueFull.)
+	ErrPostWouldBlock = errors.New("nodeipc: post would block: too many unwritten messages (nothing queued, channel open)")
 )
 
 // errClosed is the error of a Channel after its own Close or Shutdown:

@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/nodeipc/nodeipc-go/internal/testsock"
+	"github.com/nodeipc/nodeipc-go/nodeipc/internal/jsonx"
 	"golang.org/x/sys/unix"
 )
 
@@ -138,13 +139,13 @@ func FuzzJSONFrameParse(f *testing.F) {
 		err := feedFrames(cd, chunks(data, cuts), max, func(p []byte) {
 			got = append(got, p)
 			in, perr := cd.parse(p)
-			p = nodeUTF8(p)
+			p = jsonx.NodeUTF8(p)
 			if !utf8.Valid(p) {
-				t.Fatalf("nodeUTF8 left ill-formed UTF-8: %q", p)
+				t.Fatalf("jsonx.NodeUTF8 left ill-formed UTF-8: %q", p)
 			}
-			valid := validJSONText(p)
+			valid := jsonx.ValidText(p)
 			if shallow(p) && valid != json.Valid(p) {
-				t.Fatalf("validJSONText(%q) = %v, encoding/json says %v", p, valid, !valid)
+				t.Fatalf("jsonx.ValidText(%q) = %v, encoding/json says %v", p, valid, !valid)
 			}
 			if perr != nil {
 				var pe *ProtocolError
@@ -305,7 +306,7 @@ func FuzzChannelRead(f *testing.F) {
 			t.Fatalf("%d user messages delivered, want %d", len(users), len(want))
 		}
 		for i := range want {
-			if !bytes.Equal(users[i], nodeUTF8(want[i])) {
+			if !bytes.Equal(users[i], jsonx.NodeUTF8(want[i])) {
 				t.Fatalf("message %d: %q, want %q", i, users[i], want[i])
 			}
 		}

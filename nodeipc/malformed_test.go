@@ -596,8 +596,8 @@ func TestMalformedInput(t *testing.T) {
 			case <-time.After(20 * time.Second):
 				t.Fatal("channel still open")
 			}
-			if !errors.Is(ch.Err(), nodeipc.ErrQueueFull) || !strings.Contains(ch.Err().Error(), "acknowledgements unwritten") {
-				t.Fatalf("Err = %v, want ErrQueueFull for unwritten acknowledgements", ch.Err())
+			if !errors.Is(ch.Err(), nodeipc.ErrOverrun) || !strings.Contains(ch.Err().Error(), "acknowledgements unwritten") {
+				t.Fatalf("Err = %v, want ErrOverrun for unwritten acknowledgements", ch.Err())
 			}
 			// The reports of the NACKed messages received before the end
 			// are still there, then the terminal error.
@@ -605,7 +605,7 @@ func TestMalformedInput(t *testing.T) {
 			for {
 				_, err := ch.Recv(ctxT(t))
 				if !errors.Is(err, nodeipc.ErrMissingHandle) {
-					if !errors.Is(err, nodeipc.ErrQueueFull) {
+					if !errors.Is(err, nodeipc.ErrOverrun) {
 						t.Fatalf("Recv after %d reports: %v", n, err)
 					}
 					break

@@ -3,6 +3,7 @@ package nodeipc
 import (
 	"fmt"
 	"net"
+	"os"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc/internal/jsonx"
 	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
@@ -85,9 +86,13 @@ func (m *Message) String() string {
 //     *net.UnixConn, or an *os.File for a bound but not listening socket
 //   - dgram.Socket, dgram.Native: *net.UDPConn
 //
-// The caller owns the handle and must close it. Calling Handle several
-// times returns the same value.
-func (m *Message) Handle() any { return m.handle }
+// Each satisfies Handle, so it can be sent on with SendHandle as it is. The
+// caller owns the handle and must close it. Calling Handle several times
+// returns the same value.
+func (m *Message) Handle() Handle {
+	h, _ := m.handle.(Handle)
+	return h
+}
 
 // HandleType returns Node's name for the kind of handle ("net.Server",
 // "net.Socket", "net.Native", "dgram.Socket", "dgram.Native"), or "" for a
@@ -127,3 +132,15 @@ func (m *Message) PacketConn() net.PacketConn {
 	}
 	return nil // a *net.UnixConn is a net.PacketConn too, but a stream
 }
+
+// Every type Message.Handle can hold satisfies Handle (the Windows socket
+// types are checked in transport_handle_windows.go).
+var (
+	_ Handle = (*net.TCPListener)(nil)
+	_ Handle = (*net.UnixListener)(nil)
+	_ Handle = (*net.TCPConn)(nil)
+	_ Handle = (*net.UnixConn)(nil)
+	_ Handle = (*net.UDPConn)(nil)
+	_ Handle = (*TrackedConn)(nil)
+	_ Handle = (*os.File)(nil)
+)

@@ -103,18 +103,19 @@ type Options struct {
 	// open in both cases. 0 means DefaultMaxFDsPerRead.
 	MaxFDsPerRead int
 
-	// SpinWait is how long a read that finds no data may wait for it before
-	// it parks on the netpoller, while whole messages have recently come
-	// within that time (a request/reply exchange): by polling the socket
-	// when the process has more than one CPU and P and the poll is not
-	// found taking a CPU that another thread needs, otherwise (on Linux,
-	// when this end wrote since its last read) by a bounded wait in the
-	// kernel. It trades a little CPU during bursts for a lower round-trip
-	// latency; an idle or slow channel, or one on which no whole message
-	// arrives, never spins. Deadlines and Close take effect after at most
-	// SpinWait. The poll holds one of the process's Ps: a process whose
-	// other goroutines need every P (for example both ends of a channel in
-	// one process, as in tests) does better with it disabled. 0 means
+	// SpinWait is how long a read that finds no data may wait for it in the
+	// kernel, on the reading goroutine's own thread, before it parks on the
+	// netpoller (Linux; elsewhere it always parks). It waits only while a
+	// reply is due: this end wrote since its last read, and whole messages
+	// have recently come within that time (a request/reply exchange). The
+	// wait costs no CPU and saves the netpoller's wake-up, tens of
+	// microseconds on a busy machine; an idle or slow channel, a one-way
+	// stream, or one on which no whole message arrives never waits. The
+	// waiting goroutine keeps its P: with GOMAXPROCS=1 other goroutines
+	// run only after the wait, which is why it is bounded; deadlines and
+	// Close take effect after at most SpinWait. A process whose other
+	// goroutines need every P (for example both ends of a channel in one
+	// process, as in tests) does better with it disabled. 0 means
 	// DefaultSpinWait; a negative value disables it.
 	SpinWait time.Duration
 
@@ -124,7 +125,7 @@ type Options struct {
 
 	// MaxBufferedBytes bounds the bytes queued for writing (see
 	// Channel.Buffered) that Post, PostInternal and PostHandle may add to:
-	// past it they fail with ErrWriteQueueFull and queue nothing, so that a
+	// past it they fail with ErrPostWouldBlock and queue nothing, so that a
 	// producer posting to a peer that does not read cannot grow the process
 	// without bound. A message is always accepted while nothing else is
 	// queued. Send is not bounded by it: Send waits for its turn. 0 means

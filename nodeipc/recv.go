@@ -27,7 +27,7 @@ import (
 //     wraps ErrDisconnected when the peer closed the channel or the socket
 //     failed (and the system's error, such as syscall.ECONNRESET, when
 //     there was one), wraps net.ErrClosed after Close or Shutdown, or is
-//     the fatal error that ended it (ErrMessageTooLarge, ErrQueueFull, a
+//     the fatal error that ended it (ErrMessageTooLarge, ErrOverrun, a
 //     *ProtocolError about the stream itself); every later Recv returns it
 //     again. By then Done is closed and Connected reports false.
 //

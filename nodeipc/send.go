@@ -41,7 +41,7 @@ func (c *Channel) Send(ctx context.Context, v any) error {
 // Post returns an error if v cannot be encoded, the channel is closed, or
 // the queue is full: when Buffered would pass Options.MaxBufferedBytes
 // (DefaultMaxBufferedBytes unless set), Post returns an error wrapping
-// ErrWriteQueueFull, queues nothing and leaves the channel open (a message
+// ErrPostWouldBlock, queues nothing and leaves the channel open (a message
 // is always accepted while nothing else is queued). A nil error means the
 // message is queued; a later write failure ends the channel. To see back
 // pressure before that, compare Buffered with HighWaterMark, as Node's
@@ -96,7 +96,7 @@ func (c *Channel) PostInternal(cmd string, kv ...any) error {
 // postReply queues a socket-list reply (NODE_SOCKET_COUNT,
 // NODE_SOCKET_ALL_CLOSED). Replies keep their place among the other
 // messages, as in Node, but have their own bound: a peer that keeps asking
-// without reading the answers ends the channel with ErrQueueFull.
+// without reading the answers ends the channel with ErrOverrun.
 func (c *Channel) postReply(fields ...field) {
 	b, err := c.codec.appendInternal(nil, fields)
 	if err != nil {
@@ -284,7 +284,7 @@ func (w *writer) post(r *writeReq) error {
 			r.h.cb = nil // the caller gets err instead
 		}
 		w.reject(r, err)
-		if r.kind == reqReply && errors.Is(err, ErrQueueFull) {
+		if r.kind == reqReply && errors.Is(err, ErrOverrun) {
 			w.c.fail(err)
 		}
 		return err
@@ -299,7 +299,7 @@ func (w *writer) post(r *writeReq) error {
 // answer, so it should not wait for the flush goroutine to be scheduled.
 // Whatever the socket does not take now is left to the flush goroutine,
 // ahead of everything else. Past maxPendingControl unwritten answers the
-// channel ends with ErrQueueFull.
+// channel ends with ErrOverrun.
 func (w *writer) control(b []byte) {
 	w.mu.Lock()
 	if w.err != nil {
@@ -556,9 +556,10 @@ func (w *writer) drain(ctx context.Context, limit string) error {
 // V8 payload (serializer header and value, without the length prefix) in
 // advanced mode, such as Message.Raw returns. The payload is checked, so
 // that the peer never receives a frame it cannot parse; a V8 payload in
-// format 16 (what a Deno peer writes) is refused with ErrUnsupportedValue,
-// as Node 26 and earlier cannot read it: decode it and Send the value to
-// forward it. Otherwise SendRaw
+// format 16 (what a Deno peer writes) is refused with ErrUnsupportedValue
+// until the peer has sent one itself, as Node 26 and earlier cannot read
+// it (decode it and Send the value to forward it to such a peer).
+// Otherwise SendRaw
 // behaves as Send. The caller may reuse p after SendRaw returns.
 func (c *Channel) SendRaw(ctx context.Context, p []byte) error {
 	b, err := c.codec.appendRaw(c.w.getBuf(), p, c.opts.MaxMessageSize)

@@ -16,12 +16,11 @@ type fakeSpin struct {
 	stream bool    // read does not answer what it reads
 }
 
-func newFakeSpin(budget time.Duration, multiCPU bool) *fakeSpin {
+func newFakeSpin(budget time.Duration) *fakeSpin {
 	f := &fakeSpin{}
 	f.init(budget)
-	f.multiCPU = multiCPU
 	f.now = func() int64 { return f.t }
-	f.kwait = func(_ uintptr, ns int64) bool {
+	f.kwait = func(_ uintptr, ns int64, _ bool) bool {
 		f.kwaits = append(f.kwaits, ns)
 		if f.t+ns < f.dataAt {
 			f.t += ns
@@ -35,22 +34,18 @@ func newFakeSpin(budget time.Duration, multiCPU bool) *fakeSpin {
 
 const us = int64(time.Microsecond)
 
-// read plays one read that finds nothing for wait ns and then data: polls
-// step ns apart. It returns how many polls the policy asked for and whether
-// it parked.
-func (f *fakeSpin) read(wait, step int64, whole bool) (polls int, parked bool) {
+// read plays one read whose data comes wait ns after it starts (0: at
+// once). It returns how many kernel waits the policy made and whether it
+// parked.
+func (f *fakeSpin) read(wait int64, whole bool) (kwaits int, parked bool) {
 	end := f.t + wait
 	f.dataAt = end
+	k := len(f.kwaits)
 	for f.t < end { // until the data is there
-		k := len(f.kwaits)
 		if !f.again(0) {
 			parked = true
 			f.t = end // woken by the poller when the data comes
 			break
-		}
-		if len(f.kwaits) == k {
-			polls++
-			f.t += step
 		}
 	}
 	f.woke()
@@ -58,143 +53,108 @@ func (f *fakeSpin) read(wait, step int64, whole bool) (polls int, parked bool) {
 	if !f.stream {
 		f.wrote() // the answer
 	}
-	return polls, parked
+	return len(f.kwaits) - k, parked
 }
 
 func TestSpinIdleChannelParks(t *testing.T) {
-	f := newFakeSpin(100*time.Microsecond, true)
-	if polls, parked := f.read(time.Second.Nanoseconds(), us, true); polls != 0 || !parked {
-		t.Fatalf("first wait: %d polls, parked %v; want 0 polls, parked", polls, parked)
+	f := newFakeSpin(100 * time.Microsecond)
+	if k, parked := f.read(time.Second.Nanoseconds(), true); k != 0 || !parked {
+		t.Fatalf("first wait: %d kernel waits, parked %v; want none, parked", k, parked)
 	}
 	// A long wait keeps it parking.
-	if polls, parked := f.read(time.Second.Nanoseconds(), us, true); polls != 0 || !parked {
-		t.Fatalf("after a long wait: %d polls, parked %v", polls, parked)
+	if k, parked := f.read(time.Second.Nanoseconds(), true); k != 0 || !parked {
+		t.Fatalf("after a long wait: %d kernel waits, parked %v", k, parked)
 	}
 }
 
-func TestSpinRequestReplyPolls(t *testing.T) {
-	f := newFakeSpin(100*time.Microsecond, true)
-	f.read(30*us, us, true) // parks, but the wait was short
+func TestSpinRequestReplyWaitsInKernel(t *testing.T) {
+	f := newFakeSpin(100 * time.Microsecond)
+	f.read(30*us, true) // parks, but the wait was short
 	for i := 0; i < 100; i++ {
-		polls, parked := f.read(30*us, 2*us, true)
-		if parked || polls == 0 {
-			t.Fatalf("round trip %d: %d polls, parked %v; want to poll through a 30 µs wait", i, polls, parked)
+		k, parked := f.read(30*us, true)
+		if parked || k != 1 {
+			t.Fatalf("round trip %d: %d kernel waits, parked %v; want one kernel wait through a 30 µs wait", i, k, parked)
+		}
+		if got := f.kwaits[len(f.kwaits)-1]; got != 100*us {
+			t.Fatalf("round trip %d: kernel wait of %d ns, want the budget", i, got)
 		}
 	}
-	if len(f.kwaits) != 0 {
-		t.Fatalf("kernel waits on an uncontended poll: %v", f.kwaits)
+	// Data already there: no wait at all, and the rhythm holds.
+	if k, parked := f.read(0, true); k != 0 || parked {
+		t.Fatalf("data at once: %d kernel waits, parked %v", k, parked)
+	}
+	if k, parked := f.read(30*us, true); k != 1 || parked {
+		t.Fatalf("after data at once: %d kernel waits, parked %v; want one", k, parked)
 	}
 }
 
-func TestSpinTrickleNeverPolls(t *testing.T) {
-	f := newFakeSpin(100*time.Microsecond, true)
-	f.read(30*us, us, true) // a message after a short wait arms the policy
-	f.read(80*us, us, false)
+func TestSpinTrickleNeverWaits(t *testing.T) {
+	f := newFakeSpin(100 * time.Microsecond)
+	f.read(30*us, true) // a message after a short wait arms the policy
+	f.read(80*us, false)
 	// One byte every 80 µs, never a whole message: every wait parks.
 	for i := 0; i < 1000; i++ {
-		if polls, parked := f.read(80*us, us, false); polls != 0 || !parked {
-			t.Fatalf("byte %d: %d polls, parked %v; a trickle must not spin", i, polls, parked)
+		if k, parked := f.read(80*us, false); k != 0 || !parked {
+			t.Fatalf("byte %d: %d kernel waits, parked %v; a trickle must not wait in the kernel", i, k, parked)
 		}
-	}
-	if len(f.kwaits) != 0 {
-		t.Fatalf("kernel waits on a trickle: %v", f.kwaits)
-	}
-}
-
-func TestSpinRunsOutThenParks(t *testing.T) {
-	f := newFakeSpin(100*time.Microsecond, true)
-	f.read(30*us, us, true)
-	polls, parked := f.read(500*us, us, true)
-	if !parked || polls < 90 || polls > 101 {
-		t.Fatalf("a 500 µs wait: %d polls, parked %v; want about 100 polls, then park", polls, parked)
-	}
-	if polls, parked := f.read(30*us, us, true); polls != 0 || !parked {
-		t.Fatalf("after a poll ran out: %d polls, parked %v; want to park", polls, parked)
-	}
-}
-
-func TestSpinDescheduledGoesToKernel(t *testing.T) {
-	f := newFakeSpin(100*time.Microsecond, true)
-	f.read(30*us, us, true)
-	f.dataAt = f.t + 60*us
-	// A poll interrupted by a 50 µs gap: the rest of the wait is a kernel wait.
-	f.again(0)     // first empty read: poll
-	f.t += 2 * us  // one poll
-	f.again(0)     // still polling
-	f.t += 50 * us // descheduled
-	if !f.again(0) {
-		t.Fatal("after a gap: parked; want a kernel wait and another read")
-	}
-	if len(f.kwaits) != 1 || f.kwaits[0] != 48*us {
-		t.Fatalf("kernel waits %v; want one of the 48 µs left", f.kwaits)
-	}
-	f.woke()
-	f.framed(true)
-	f.wrote()
-	// The next minSkip waits go to the kernel, then one poll probes again.
-	for i := 0; i < minSkip; i++ {
-		f.kwaits = nil
-		f.dataAt = f.t + 20*us
-		if !f.again(0) || len(f.kwaits) != 1 || f.kwaits[0] != 100*us {
-			t.Fatalf("wait %d after the gap: kernel waits %v; want one for the whole budget", i, f.kwaits)
-		}
-		f.woke()
-		f.framed(true)
-		f.wrote()
-	}
-	f.kwaits = nil
-	if !f.again(0) || len(f.kwaits) != 0 {
-		t.Fatalf("after %d kernel waits: kernel waits %v; want a poll", minSkip, f.kwaits)
-	}
-	// Descheduled again: twice as long in the kernel.
-	f.t += 30 * us
-	f.again(0)
-	f.woke()
-	f.framed(true)
-	if f.skip != 2*minSkip {
-		t.Fatalf("skip after a second gap = %d, want %d", f.skip, 2*minSkip)
-	}
-	// The back-off is bounded.
-	for i := 0; i < 20; i++ {
-		f.skip = 0
-		f.again(0)
-		f.t += 30 * us
-		f.again(0)
-		f.woke()
-		f.framed(true)
-	}
-	if f.backoff != maxSkip || f.skip > maxSkip {
-		t.Fatalf("backoff %d skip %d; want at most %d", f.backoff, f.skip, maxSkip)
 	}
 }
 
 func TestSpinKernelTimeoutParks(t *testing.T) {
-	f := newFakeSpin(100*time.Microsecond, false) // one CPU: never polls
-	f.read(30*us, us, true)
-	polls, parked := f.read(30*us, us, true)
-	if parked || polls != 0 || len(f.kwaits) != 1 {
-		t.Fatalf("one CPU, short wait: %d polls, parked %v, kernel waits %v; want one kernel wait", polls, parked, f.kwaits)
+	f := newFakeSpin(100 * time.Microsecond)
+	f.read(30*us, true)
+	if k, parked := f.read(30*us, true); parked || k != 1 {
+		t.Fatalf("short wait: %d kernel waits, parked %v; want one kernel wait", k, parked)
 	}
-	if _, parked := f.read(time.Millisecond.Nanoseconds(), us, true); !parked {
-		t.Fatal("kernel wait timed out: want park")
+	if k, parked := f.read(time.Millisecond.Nanoseconds(), true); !parked || k != 1 {
+		t.Fatalf("kernel wait timed out: %d kernel waits, parked %v; want one, then park", k, parked)
+	}
+	if k, parked := f.read(30*us, true); !parked || k != 0 {
+		t.Fatalf("after a timed-out kernel wait: %d kernel waits, parked %v; want to park at once", k, parked)
+	}
+	// A short wait re-arms it.
+	if k, parked := f.read(30*us, true); parked || k != 1 {
+		t.Fatalf("re-armed: %d kernel waits, parked %v; want one kernel wait", k, parked)
+	}
+}
+
+func TestSpinInterruptedKernelWaitGoesOn(t *testing.T) {
+	f := newFakeSpin(100 * time.Microsecond)
+	f.read(30*us, true)
+	f.read(30*us, true)
+	// A signal ends the wait after 40 µs with no data: the next wait is
+	// for the 60 µs left.
+	f.dataAt = f.t + 80*us
+	kw := f.kwait
+	f.kwait = func(fd uintptr, ns int64, y bool) bool {
+		f.kwaits = append(f.kwaits, ns)
+		f.t += 40 * us
+		f.kwait = kw
+		return true // EINTR
 	}
 	f.kwaits = nil
-	if _, parked := f.read(30*us, us, true); !parked || len(f.kwaits) != 0 {
-		t.Fatalf("after a timed-out kernel wait: parked %v, kernel waits %v; want to park at once", parked, f.kwaits)
+	if !f.again(0) {
+		t.Fatal("interrupted wait: parked; want to read again")
+	}
+	if !f.again(0) {
+		t.Fatal("after the interruption: parked; want another kernel wait")
+	}
+	if len(f.kwaits) != 2 || f.kwaits[1] != 60*us {
+		t.Fatalf("kernel waits %v; want the full budget, then the 60 µs left", f.kwaits)
 	}
 }
 
 func TestSpinDisabled(t *testing.T) {
-	f := newFakeSpin(0, true)
+	f := newFakeSpin(0)
 	for i := 0; i < 10; i++ {
-		if polls, parked := f.read(10*us, us, true); polls != 0 || !parked || len(f.kwaits) != 0 {
-			t.Fatalf("SpinWait off: %d polls, parked %v, kernel waits %v", polls, parked, f.kwaits)
+		if k, parked := f.read(10*us, true); k != 0 || !parked {
+			t.Fatalf("SpinWait off: %d kernel waits, parked %v", k, parked)
 		}
 	}
 }
 
 func TestSpinSpuriousWakeParksAgain(t *testing.T) {
-	f := newFakeSpin(100*time.Microsecond, true)
+	f := newFakeSpin(100 * time.Microsecond)
 	if f.again(0) {
 		t.Fatal("unarmed: want park")
 	}
@@ -204,20 +164,19 @@ func TestSpinSpuriousWakeParksAgain(t *testing.T) {
 }
 
 func TestSpinStreamParksInsteadOfKernelWait(t *testing.T) {
-	// One CPU, a one-way stream (nothing written between reads): a kernel
-	// wait would wake at every message, so the reader parks.
-	f := newFakeSpin(100*time.Microsecond, false)
+	// A one-way stream (nothing written between reads): a kernel wait
+	// would wake at every message, so the reader parks.
+	f := newFakeSpin(100 * time.Microsecond)
 	f.stream = true
 	for i := 0; i < 10; i++ {
-		if _, parked := f.read(10*us, us, true); !parked || len(f.kwaits) != 0 {
-			t.Fatalf("message %d of a stream: parked %v, kernel waits %v; want to park", i, parked, f.kwaits)
+		if k, parked := f.read(10*us, true); !parked || k != 0 {
+			t.Fatalf("message %d of a stream: parked %v, %d kernel waits; want to park", i, parked, k)
 		}
 	}
 	// The same with a reply written after each read: kernel waits.
 	f.stream = false
-	f.read(10*us, us, true)
-	f.kwaits = nil
-	if _, parked := f.read(10*us, us, true); parked || len(f.kwaits) != 1 {
-		t.Fatalf("request/reply: parked %v, kernel waits %v; want one kernel wait", parked, f.kwaits)
+	f.read(10*us, true)
+	if k, parked := f.read(10*us, true); parked || k != 1 {
+		t.Fatalf("request/reply: parked %v, %d kernel waits; want one kernel wait", parked, k)
 	}
 }

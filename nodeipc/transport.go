@@ -40,11 +40,12 @@ import (
 //	spin*.go                     how a Unix read that finds no data waits
 //	transport_windows.go         pipeTransport, over libuv's IPC named pipe
 //	                             (16-byte frame headers on the wire, sockets
-//	                             as WSAPROTOCOL_INFOW blobs); the wire format
-//	                             and Win32 calls are in internal/winpipe
+//	                             as WSAPROTOCOL_INFOW blobs), and its
+//	                             constructors (Start's CreateProcess with the
+//	                             C runtime's inheritance block); the wire
+//	                             format and Win32 calls are in
+//	                             nodeipc/internal/winpipe
 //	transport_handle_windows.go  the Windows rxHandle and txHandle
-//	exec_windows.go              startTransport on Windows (CreateProcess
-//	                             with the C runtime's inheritance block)
 //	transport_other.go           every other platform: each constructor
 //	                             fails with errUnsupported
 //

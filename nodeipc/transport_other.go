@@ -23,6 +23,7 @@ func newTransport(*net.UnixConn) (transport, error)                   { return n
 func inheritTransport(int) (transport, error)                         { return nil, errUnsupported }
 func closeChannelFD(int)                                              {}
 func startTransport(*exec.Cmd, func(int) []string) (transport, error) { return nil, errUnsupported }
+func pairTransports() (transport, transport, error)                   { return nil, nil, errUnsupported }
 
 type rxHandle struct{}
 

@@ -40,3 +40,33 @@ func startTransport(cmd *exec.Cmd, env func(slot int) []string) (transport, erro
 	}
 	return t, nil
 }
+
+// pairTransports returns the two ends of a new socketpair (close-on-exec),
+// for Pipe.
+func pairTransports() (transport, transport, error) {
+	fds, err := socketpairCloexec()
+	if err != nil {
+		return nil, nil, os.NewSyscallError("socketpair", err)
+	}
+	var ts [2]transport
+	for i, fd := range fds {
+		f := os.NewFile(uintptr(fd), "nodeipc-pipe")
+		c, err := net.FileConn(f)
+		f.Close()
+		if err == nil {
+			ts[i], err = newTransport(c.(*net.UnixConn))
+			if err != nil {
+				c.Close()
+			}
+		}
+		if err != nil {
+			if i == 0 {
+				os.NewFile(uintptr(fds[1]), "").Close()
+			} else {
+				ts[0].close()
+			}
+			return nil, nil, err
+		}
+	}
+	return ts[0], ts[1], nil
+}

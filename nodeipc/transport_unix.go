@@ -90,12 +90,11 @@ func (t *sockTransport) recvmsg(p, oob []byte) (n, oobn, flags int, err error) {
 // recvmsg (recvmsgOnce, per platform) with the prepared msghdr, repeated
 // while the spin policy says so. It reports false to park on the netpoller.
 //
-// Before parking it may poll, or wait in the kernel, for up to
-// Options.SpinWait (spin.go): on a request/reply channel the answer often
-// arrives within tens of microseconds, and parking and waking through the
-// netpoller costs about as much again. The poller's guarantees (deadlines,
-// Close, preemption for the garbage collector) are kept, delayed by at most
-// SpinWait.
+// Before parking it may wait in the kernel, on this goroutine's thread,
+// for up to Options.SpinWait (spin.go): on a request/reply channel the
+// answer often arrives within tens of microseconds, and parking and waking
+// through the netpoller costs about as much again. The poller's
+// guarantees (deadlines, Close) are kept, delayed by at most SpinWait.
 func (t *sockTransport) tryRecvmsg(fd uintptr) bool {
 	for {
 		r, e := t.recvmsgOnce(fd)

@@ -8,10 +8,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/nodeipc/nodeipc-go/internal/winpipe"
+	"github.com/nodeipc/nodeipc-go/nodeipc/internal/winpipe"
 	"golang.org/x/sys/windows"
 )
 
@@ -21,7 +23,7 @@ import (
 // data), and sockets travel as WSAPROTOCOL_INFOW blobs made for the peer's
 // process. The frames' data is the same byte stream as on Unix, so the
 // codecs and the protocol run unchanged above it. See transport.go for the
-// contract and internal/winpipe for the wire format and the Win32 calls.
+// contract and nodeipc/internal/winpipe for the wire format and the Win32 calls.
 //
 // I/O is overlapped through the Go runtime's completion port (winpipe.Pipe):
 // a parked read holds no OS thread, and deadlines (the read gate's
@@ -49,7 +51,7 @@ type pipeTransport struct {
 const maxCopyWrite = 64 << 10
 
 func newTransport(*net.UnixConn) (transport, error) {
-	return nil, fmt.Errorf("nodeipc: New: a Node channel on Windows is a named pipe, not a *net.UnixConn (use FromEnv): %w", errors.ErrUnsupported)
+	return nil, fmt.Errorf("nodeipc: New: a Node channel on Windows is a named pipe, not a *net.UnixConn (use FromEnv, Start or Pipe): %w", errors.ErrUnsupported)
 }
 
 // inheritTransport finds the channel's HANDLE in the C runtime's
@@ -66,6 +68,125 @@ func inheritTransport(fd int) (transport, error) {
 		return nil, err
 	}
 	return &pipeTransport{p: p, u: winpipe.NewUnframer(0)}, nil
+}
+
+// startTransport starts cmd as libuv starts a child with an 'ipc' slot: a
+// new named pipe, the child's end passed as C runtime descriptor
+// 3+len(cmd.ExtraFiles) in the inheritance block of STARTUPINFO.lpReserved2
+// (which os/exec cannot set, so the process is created here), with exactly
+// the child's stdio, ExtraFiles and channel inherited. cmd.Stdin, Stdout and
+// Stderr must be nil (the NUL device) or *os.File; cmd.SysProcAttr is not
+// supported. cmd.Process is set, so cmd.Wait works as usual.
+func startTransport(cmd *exec.Cmd, env func(slot int) []string) (transport, error) {
+	if cmd.SysProcAttr != nil {
+		return nil, errors.New("nodeipc: Start on Windows: cmd.SysProcAttr is not supported")
+	}
+	path := cmd.Path
+	if cmd.Err != nil {
+		return nil, cmd.Err
+	}
+	if filepath.Base(path) == path {
+		lp, err := exec.LookPath(path)
+		if err != nil {
+			return nil, err
+		}
+		path = lp
+	}
+	var fds []windows.Handle
+	var flags []byte
+	var opened []*os.File
+	defer func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}()
+	for i, s := range []any{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+		f, ok := s.(*os.File)
+		if s == nil {
+			mode := os.O_WRONLY
+			if i == 0 {
+				mode = os.O_RDONLY
+			}
+			var err error
+			if f, err = os.OpenFile(os.DevNull, mode, 0); err != nil {
+				return nil, err
+			}
+			opened = append(opened, f)
+			ok = true
+		}
+		if !ok {
+			return nil, fmt.Errorf("nodeipc: Start on Windows: stdio %d is a %T; only *os.File (or nil) is supported", i, s)
+		}
+		fds = append(fds, windows.Handle(f.Fd()))
+		flags = append(flags, crtFlags(windows.Handle(f.Fd())))
+	}
+	for _, f := range cmd.ExtraFiles {
+		if f == nil {
+			fds = append(fds, 0)
+			flags = append(flags, 0)
+			continue
+		}
+		fds = append(fds, windows.Handle(f.Fd()))
+		flags = append(flags, crtFlags(windows.Handle(f.Fd())))
+	}
+	p, child, err := winpipe.ChildPipe()
+	if err != nil {
+		return nil, err
+	}
+	slot := len(fds)
+	fds = append(fds, child)
+	flags = append(flags, winpipe.CRTOpen|winpipe.CRTPipe)
+	args := cmd.Args
+	if len(args) == 0 {
+		args = []string{path}
+	}
+	proc, err := winpipe.StartProcess(path, args, env(slot), cmd.Dir, fds, flags)
+	windows.CloseHandle(child)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.SetPeerPID(proc.Pid)
+	// os.FindProcess opens its own handle while ours keeps the process
+	// object (and so its id) alive.
+	cmd.Process, err = os.FindProcess(int(proc.Pid))
+	windows.CloseHandle(proc.Handle)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	return &pipeTransport{p: p, u: winpipe.NewUnframer(0)}, nil
+}
+
+// crtFlags is the C runtime's flag byte for an inherited HANDLE, by its
+// file type, as libuv computes it.
+func crtFlags(h windows.Handle) byte {
+	switch t, _ := windows.GetFileType(h); t {
+	case windows.FILE_TYPE_CHAR:
+		return winpipe.CRTOpen | winpipe.CRTDev
+	case windows.FILE_TYPE_PIPE:
+		return winpipe.CRTOpen | winpipe.CRTPipe
+	}
+	return winpipe.CRTOpen
+}
+
+// pairTransports returns both ends of a new overlapped named pipe, for
+// Pipe: libuv's frames travel both ways, and sockets are duplicated for this
+// process.
+func pairTransports() (transport, transport, error) {
+	a, h, err := winpipe.ChildPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := winpipe.NewPipe(h)
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	pid := windows.GetCurrentProcessId()
+	a.SetPeerPID(pid)
+	b.SetPeerPID(pid)
+	return &pipeTransport{p: a, u: winpipe.NewUnframer(0)}, &pipeTransport{p: b, u: winpipe.NewUnframer(0)}, nil
 }
 
 // closeChannelFD closes the inherited channel when FromEnv gives up on it,

@@ -46,7 +46,7 @@ func resetPeak(t *testing.T) int {
 
 // A peer that hands over a keyed socket and then asks for the count again
 // and again without reading the answers must not grow the process: past
-// 1024 unwritten socket-list replies the channel ends with ErrQueueFull.
+// 1024 unwritten socket-list replies the channel ends with ErrOverrun.
 // (Not parallel: it measures the process's peak RSS.)
 func TestSocketListRepliesBounded(t *testing.T) {
 	ch, peer := rawPeer(t, nil)
@@ -74,8 +74,8 @@ func TestSocketListRepliesBounded(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("channel still open after %d unanswered queries; RSS grew %d KiB", n, memKiB(t, "VmRSS")-base)
 	}
-	if err := ch.Err(); !errors.Is(err, nodeipc.ErrQueueFull) || !strings.Contains(err.Error(), "socket-list replies") {
-		t.Fatalf("Err = %v, want ErrQueueFull for socket-list replies", err)
+	if err := ch.Err(); !errors.Is(err, nodeipc.ErrOverrun) || !strings.Contains(err.Error(), "socket-list replies") {
+		t.Fatalf("Err = %v, want ErrOverrun for socket-list replies", err)
 	}
 	grew := memKiB(t, "VmHWM") - base
 	t.Logf("peak RSS grew %d KiB", grew)
@@ -92,7 +92,7 @@ func postUntilFull(t *testing.T, ch *nodeipc.Channel, size, limit int) (n, maxBu
 	msg := strings.Repeat("x", size)
 	for n < limit {
 		err := ch.Post(msg)
-		if errors.Is(err, nodeipc.ErrWriteQueueFull) {
+		if errors.Is(err, nodeipc.ErrPostWouldBlock) {
 			return n, maxBuffered
 		}
 		if err != nil {
@@ -107,7 +107,7 @@ func postUntilFull(t *testing.T, ch *nodeipc.Channel, size, limit int) (n, maxBu
 }
 
 // Post to a peer that never reads: the queue stops at
-// Options.MaxBufferedBytes with ErrWriteQueueFull, the channel stays open,
+// Options.MaxBufferedBytes with ErrPostWouldBlock, the channel stays open,
 // Buffered shows the back pressure, and once the peer reads, Post works
 // again.
 func TestPostBoundAndBackpressure(t *testing.T) {

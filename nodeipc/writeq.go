@@ -183,17 +183,17 @@ type writeQueue struct {
 // errors returned by push; the caller decides what they mean for the
 // channel.
 func errControlFull(n int) error {
-	return fmt.Errorf("%w: %d handle acknowledgements unwritten: the peer does not read", ErrQueueFull, n)
+	return fmt.Errorf("%w: %d handle acknowledgements unwritten: the peer does not read", ErrOverrun, n)
 }
 
 func errRepliesFull(n int) error {
-	return fmt.Errorf("%w: %d socket-list replies unwritten: the peer does not read", ErrQueueFull, n)
+	return fmt.Errorf("%w: %d socket-list replies unwritten: the peer does not read", ErrOverrun, n)
 }
 
 // push queues r under its kind's rule and bound. It returns an error, and
 // queues nothing, when the bound is reached: for reqControl and reqReply an
-// error wrapping ErrQueueFull (the peer does not read: the caller ends the
-// channel), for reqPosted one wrapping ErrWriteQueueFull (the caller may try
+// error wrapping ErrOverrun (the peer does not read: the caller ends the
+// channel), for reqPosted one wrapping ErrPostWouldBlock (the caller may try
 // again later). A posted message is always accepted while no other message
 // is queued, however large.
 func (q *writeQueue) push(r *writeReq) error {
@@ -211,7 +211,7 @@ func (q *writeQueue) push(r *writeReq) error {
 		q.replies++
 	case reqPosted:
 		if b := q.buffered(); q.maxBytes > 0 && b > 0 && b+len(r.b) > q.maxBytes {
-			return fmt.Errorf("%w: %d bytes unwritten, limit %d", ErrWriteQueueFull, b, q.maxBytes)
+			return fmt.Errorf("%w: %d bytes unwritten, limit %d", ErrPostWouldBlock, b, q.maxBytes)
 		}
 	}
 	q.msgs.push(r)

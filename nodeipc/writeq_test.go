@@ -109,7 +109,7 @@ func TestWriteQueueRules(t *testing.T) {
 				}
 				reqs[name] = r
 				if err := q.push(r); err != nil {
-					if r.kind != reqPosted || !errors.Is(err, ErrWriteQueueFull) {
+					if r.kind != reqPosted || !errors.Is(err, ErrPostWouldBlock) {
 						t.Fatalf("%s: %v", step, err)
 					}
 				}
@@ -159,16 +159,16 @@ func TestWriteQueueBounds(t *testing.T) {
 			t.Fatalf("control %d: %v", i, err)
 		}
 	}
-	if err := q.push(&writeReq{b: []byte("k"), kind: reqControl}); !errors.Is(err, ErrQueueFull) {
-		t.Errorf("control past the bound: %v, want ErrQueueFull", err)
+	if err := q.push(&writeReq{b: []byte("k"), kind: reqControl}); !errors.Is(err, ErrOverrun) {
+		t.Errorf("control past the bound: %v, want ErrOverrun", err)
 	}
 	for i := 0; i < maxPendingReplies; i++ {
 		if err := q.push(&writeReq{b: []byte("r"), kind: reqReply}); err != nil {
 			t.Fatalf("reply %d: %v", i, err)
 		}
 	}
-	if err := q.push(&writeReq{b: []byte("r"), kind: reqReply}); !errors.Is(err, ErrQueueFull) || !strings.Contains(err.Error(), "socket-list") {
-		t.Errorf("reply past the bound: %v, want ErrQueueFull naming socket-list replies", err)
+	if err := q.push(&writeReq{b: []byte("r"), kind: reqReply}); !errors.Is(err, ErrOverrun) || !strings.Contains(err.Error(), "socket-list") {
+		t.Errorf("reply past the bound: %v, want ErrOverrun naming socket-list replies", err)
 	}
 	// Taking replies frees their places.
 	q.next(nil, maxBatchFrames, 1<<30) // the control frames, up to the frame limit

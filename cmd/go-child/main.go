@@ -20,7 +20,7 @@
 //	                back; exit 0 when the channel closes.
 //	http [--ready] TEXT...
 //	                serve every net.Socket and net.Server Node sends with
-//	                net/http (nodeipc.Listener), answering every request
+//	                net/http (nodeipc.HandedSockets), answering every request
 //	                with TEXT; plain messages are sent back. --ready sends
 //	                'ready' once serving (pm2's wait_ready). The message
 //	                'shutdown' (pm2's shutdown_with_message), SIGINT, SIGTERM
@@ -61,6 +61,12 @@
 // (nodeipc.Options.MaxQueuedMessages): a peer that keeps sending without
 // reading the answers is made to wait, as on any socket, until go-child's
 // loop catches up; nothing is lost.
+//
+// Bun and Deno parents work too, with the same fork() and spawn() calls.
+// Deno's fork() passes "run" and Deno's flags before the mode even to a
+// non-Deno execPath; go-child removes them (nodeipc.ProgramArgs). Bun's
+// serialization: 'advanced' is not V8's format: go-child then logs the
+// channel's *nodeipc.SerializationError and exits 1; use 'json' with Bun.
 //
 // Run without a channel it explains itself on stderr and exits 2.
 package main
@@ -113,7 +119,8 @@ var modes = map[string]func(ch *nodeipc.Channel, args []string, stderr io.Writer
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	// Deno's fork() puts "run" and its flags before the mode.
+	os.Exit(run(nodeipc.ProgramArgs(), os.Stderr))
 }
 
 // clusterModes open the channel themselves, as cluster workers.

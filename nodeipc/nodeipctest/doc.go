@@ -16,5 +16,8 @@
 // A test against the real Node binaries is still the proof: the command
 // nodeipc-conformance grades a worker binary under real Node.
 //
-// The package works on Unix (Node's channel elsewhere is a named pipe).
+// The package works on Unix and on Windows, where Pair connects the two
+// ends over a named pipe with libuv's framing (nodeipc.Pipe) and the Peer has
+// no raw access (WriteRaw returns ErrNoRawSocket; WriteRawFD and Socketpair
+// are Unix-only).
 package nodeipctest

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix || windows
 
 package nodeipctest
 
@@ -6,10 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
 	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,46 +22,16 @@ import (
 // queries, 'disconnect' as EOF. Close disconnects, as Node's
 // subprocess.disconnect() does.
 //
-// WriteRaw and WriteRawFD put bytes on the socket as they are, for input a
-// well-behaved Node would never send; they bypass the channel's write
-// ordering, so call them only while nothing else is sending on the Peer.
+// WriteRaw and WriteRawFD (Unix) put bytes on the socket as they are, for
+// input a well-behaved Node would never send; they bypass the channel's
+// write ordering, so call them only while nothing else is sending on the
+// Peer. On Windows the Peer has no raw access: they return ErrNoRawSocket.
 //
 // A Peer is safe for concurrent use as a Channel is; WriteRaw is not safe
 // concurrently with sends.
 type Peer struct {
 	*nodeipc.Channel
-	raw *net.UnixConn
-}
-
-// WriteRaw writes b to the socket as it is: no framing, no validation.
-func (p *Peer) WriteRaw(b []byte) error {
-	if p.raw == nil {
-		return ErrNoRawSocket
-	}
-	_, err := p.raw.Write(b)
-	return err
-}
-
-// WriteRawFD writes b with f's descriptor attached (SCM_RIGHTS on the
-// first byte), as Node sends a handle: b is usually a NODE_HANDLE frame.
-// f stays the caller's; the receiver gets its own duplicate.
-func (p *Peer) WriteRawFD(b []byte, f *os.File) error {
-	if p.raw == nil {
-		return ErrNoRawSocket
-	}
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var oob []byte
-	if err := rc.Control(func(fd uintptr) { oob = syscall.UnixRights(int(fd)) }); err != nil {
-		return err
-	}
-	n, _, err := p.raw.WriteMsgUnix(b, oob, nil)
-	if err == nil && n < len(b) {
-		_, err = p.raw.Write(b[n:])
-	}
-	return err
+	raw rawConn // nil: no raw access (StartChild; Pair on Windows)
 }
 
 // Options configures NewPair.
@@ -80,7 +47,8 @@ type Options struct {
 
 // Pair returns a Peer playing Node and the worker's end of the channel
 // connected to it: the *nodeipc.Channel that nodeipc.FromEnv would return in
-// a process Node forked. The caller closes both (closing the Peer is Node
+// a process Node forked (on Windows, a named pipe with libuv's framing,
+// from nodeipc.Pipe). The caller closes both (closing the Peer is Node
 // disconnecting; closing the worker's end is the worker disconnecting).
 func Pair(opts *Options) (*Peer, *nodeipc.Channel, error) {
 	var o Options
@@ -92,33 +60,7 @@ func Pair(opts *Options) (*Peer, *nodeipc.Channel, error) {
 		wo = *o.Worker
 	}
 	wo.Serialization = o.Serialization
-	a, b, err := testsock.Pair()
-	if err != nil {
-		return nil, nil, err
-	}
-	rawPeer, err := dup(a)
-	if err != nil {
-		a.Close()
-		b.Close()
-		return nil, nil, err
-	}
-	peer, err := nodeipc.New(a, &nodeipc.Options{Serialization: o.Serialization})
-	if err != nil {
-		rawPeer.Close()
-		a.Close()
-		b.Close()
-		return nil, nil, err
-	}
-	// The raw descriptor must not outlive the channel: the worker sees EOF
-	// (Node's disconnect) only once every descriptor of this end is closed.
-	go func() { <-peer.Done(); rawPeer.Close() }()
-	worker, err := nodeipc.New(b, &wo)
-	if err != nil {
-		peer.Close()
-		b.Close()
-		return nil, nil, err
-	}
-	return &Peer{Channel: peer, raw: rawPeer}, worker, nil
+	return pair(&nodeipc.Options{Serialization: o.Serialization}, &wo)
 }
 
 // NewPair is Pair for a test: both ends are closed when the test ends, and
@@ -131,21 +73,6 @@ func NewPair(tb testing.TB, opts *Options) (*Peer, *nodeipc.Channel) {
 	}
 	tb.Cleanup(func() { worker.Close(); peer.Close() })
 	return peer, worker
-}
-
-// dup returns a second *net.UnixConn on c's socket, for raw writes beside
-// the Channel that owns c.
-func dup(c *net.UnixConn) (*net.UnixConn, error) {
-	f, err := c.File()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fc, err := net.FileConn(f)
-	if err != nil {
-		return nil, err
-	}
-	return fc.(*net.UnixConn), nil
 }
 
 // StartChild starts cmd, a worker program, as Node's fork() would: the
@@ -181,20 +108,8 @@ func StartChild(tb testing.TB, cmd *exec.Cmd, opts *Options) *Peer {
 }
 
 // ErrNoRawSocket is returned by WriteRaw and WriteRawFD on a Peer from
-// StartChild, whose socket is the channel's alone.
+// StartChild, whose socket is the channel's alone, and on Windows.
 var ErrNoRawSocket = errors.New("nodeipctest: this Peer has no raw socket (StartChild)")
-
-// Socketpair returns both ends of an AF_UNIX stream socketpair, the socket
-// type of a Node channel on Unix, closed when the test ends.
-func Socketpair(tb testing.TB) (*net.UnixConn, *net.UnixConn) {
-	tb.Helper()
-	a, b, err := testsock.Pair()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}
 
 // CountFDs returns how many descriptors the process has open, for leak
 // checks around a piece of work (-1 where the system does not list them).

@@ -6,6 +6,7 @@
 // its own listener closed, so the OS cannot pick the parent) and a
 // net.Socket, and expects the child to answer over both.
 //   node node-fork.js            parent
+//   node node-fork.js shared     parent and child accept on one server
 //   node node-fork.js child      child
 const { fork } = require('node:child_process');
 const net = require('node:net');
@@ -68,7 +69,29 @@ if (process.argv[2] === 'child') {
     assert.strictEqual(code, 0);
     console.log(`node-fork ${process.version} ${serialization}: ok`);
   }
+  // shared: the parent keeps listening after sending the server, so both
+  // processes accept on one socket; prints who answered how many of 200
+  // connections (the system decides; the reference for the Go child's
+  // shared-server scenario).
+  async function shared() {
+    const child = fork(__filename, ['child']);
+    const server = net.createServer((s) => s.end('from-parent\n'));
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address();
+    child.send('server', server);
+    assert.strictEqual(await once(child), 'server-received');
+    const seen = {};
+    for (let round = 0; round < 10; round++) {
+      const got = await Promise.all(Array.from({ length: 20 }, () => readAll(net.connect(port, '127.0.0.1'))));
+      for (const g of got) seen[g.trim()] = (seen[g.trim()] || 0) + 1;
+    }
+    console.log(`node-fork ${process.version} shared server, 200 connections:`, JSON.stringify(seen));
+    assert.strictEqual((seen['from-parent'] || 0) + (seen['from-child-server'] || 0), 200);
+    server.close();
+    child.disconnect();
+  }
   (async () => {
+    if (process.argv[2] === 'shared') return shared();
     await run('json');
     await run('advanced');
   })().catch((e) => { console.error(e); process.exit(1); });

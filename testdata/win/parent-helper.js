@@ -1,7 +1,7 @@
 'use strict';
 // Windows Node parent of the wine suite's Go programs.
 //   node parent-helper.js SCENARIO GO_CHILD GO_HELPER
-// GO_CHILD is cmd/go-child, GO_HELPER internal/winecompat/testdata/go-helper.
+// GO_CHILD is cmd/go-child, GO_HELPER nodeipc/internal/winpipe/testdata/go-helper.
 // NODEIPC_SERIALIZATION=advanced runs a scenario over the V8 serializer.
 const { fork } = require('node:child_process');
 const net = require('node:net');
@@ -46,8 +46,7 @@ const scenarios = {
     const child = fork('sends', [], { execPath: goHelper, execArgv: [], serialization });
     const next = inbox(child);
     const ex = exited(child);
-    let disconnected = false;
-    child.on('disconnect', () => { disconnected = true; });
+    const disconnected = new Promise((r) => child.on('disconnect', r));
     const [m1, server] = await next('server');
     assert.strictEqual(m1.kind, 'server');
     assert.ok(server instanceof net.Server, 'a net.Server');
@@ -62,7 +61,9 @@ const scenarios = {
     assert.deepStrictEqual(m3, { answer: 'node answers on the Go socket\n' });
     child.send('bye');
     assert.deepStrictEqual(await ex, { code: 0, signal: null });
-    assert.ok(disconnected, "'disconnect' after Go closed the channel");
+    // 'disconnect' (the channel's EOF) and 'exit' race when the child exits
+    // right after closing the channel: Node emits both, in either order.
+    await disconnected;
   },
 
   // A socket, then 100 messages that Node holds until Go's ACK: the echoes
@@ -78,6 +79,32 @@ const scenarios = {
     const reply = get(server.address().port);
     for (let i = 0; i < 100; i++) assert.deepStrictEqual((await next(`seq ${i}`))[0], { seq: i });
     assert.strictEqual(await reply, 'served');
+    server.close();
+    const ex = exited(child);
+    child.disconnect();
+    assert.deepStrictEqual(await ex, { code: 0, signal: null });
+  },
+
+  // Messages sent after a handle arrive after it, in order, each with its
+  // handle: a socket, a server, 50 messages, the server again with
+  // keepOpen, 50 messages (the Linux suite's order scenario, TCP only:
+  // Node passes no dgram handles on Windows).
+  async order() {
+    const child = fork('report', [], { execPath: goHelper, execArgv: [], serialization });
+    const next = inbox(child);
+    const server = net.createServer({ pauseOnConnect: true }, (s) => child.send({ seq: 0 }, s));
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const client = get(server.address().port);
+    let seq = 1;
+    const [first] = await next('socket report');
+    assert.deepStrictEqual(first, { got: { seq: 0 }, type: 'net.Socket', key: '4:127.0.0.1:0' });
+    const want = [];
+    child.send({ seq }, server); want.push({ got: { seq: seq++ }, type: 'net.Server', key: '' });
+    for (let i = 0; i < 50; i++) { child.send({ seq }); want.push({ got: { seq: seq++ }, type: '', key: '' }); }
+    child.send({ seq }, server, { keepOpen: true }); want.push({ got: { seq: seq++ }, type: 'net.Server', key: '' });
+    for (let i = 0; i < 50; i++) { child.send({ seq }); want.push({ got: { seq: seq++ }, type: '', key: '' }); }
+    for (const w of want) assert.deepStrictEqual((await next('report'))[0], w);
+    assert.strictEqual(await client, 'report');
     server.close();
     const ex = exited(child);
     child.disconnect();
@@ -108,8 +135,11 @@ const scenarios = {
     const base = await transfer(50);
     const after = await transfer(1000);
     console.log(`go child after 50 transfers: ${JSON.stringify(base)}, after 1050: ${JSON.stringify(after)}`);
-    assert.ok(after.handles - base.handles < 20, `handle count grew from ${base.handles} to ${after.handles}`);
-    assert.ok(after.slot - base.slot < 20, `lowest free handle slot grew from ${base.slot} to ${after.slot}`);
+    // A leak would add 1,000; the Go runtime's own threads and events take
+    // a few dozen more handles while the child warms up (seen under wine:
+    // the slot goes from 11 to 37 and stays there).
+    assert.ok(after.handles - base.handles < 100, `handle count grew from ${base.handles} to ${after.handles}`);
+    assert.ok(after.slot - base.slot < 100, `lowest free handle slot grew from ${base.slot} to ${after.slot}`);
     for (const c of clients) c.destroy();
     l.close();
     const ex = exited(child);
