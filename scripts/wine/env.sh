@@ -74,8 +74,20 @@ wine10_mount() { # SRC DST
   mount --bind "$1" "$2" && WINE10_MOUNTS=("$2" "${WINE10_MOUNTS[@]}")
 }
 
+# wine10_unmount_stale unmounts whatever a killed run left mounted under the
+# root (its /tmp and checkout are bind mounts: removing or rebuilding the
+# root with them mounted would reach the real ones). It fails if any stay.
+wine10_unmount_stale() {
+  local m
+  for m in $(awk -v r="$WINE10_ROOT/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+  ! awk -v r="$WINE10_ROOT/" 'index($2, r) == 1 {found=1} END {exit !found}' /proc/mounts
+}
+
 wine10_setup() {
   local r=$WINE10_ROOT
+  wine10_unmount_stale || { echo "mounts under $r remain; not touching it"; return 1; }
   if [ ! -x "$r/usr/lib/wine/wine64" ]; then
     echo "building a Debian 13 root with wine 10 in $r"
     command -v debootstrap >/dev/null ||
