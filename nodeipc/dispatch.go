@@ -13,7 +13,8 @@ func (c *Channel) dispatch(payload []byte) error {
 		return nil
 	}
 	if in.cmd == "" {
-		return c.deliver(in.msg)
+		c.deliver(in.msg)
+		return nil
 	}
 	return c.handleInternal(in)
 }
@@ -26,7 +27,9 @@ func (c *Channel) handleInternal(in inbound) error {
 		return c.receiveHandle(in)
 	case "NODE_HANDLE_ACK", "NODE_HANDLE_NACK":
 		if err := c.w.ack(in.cmd == "NODE_HANDLE_ACK"); err != nil {
-			c.report(protocolError("ack", in.msg.data, err))
+			// No handle waits for it (ErrUnsolicitedAck): Node ignores
+			// such an answer, and so does the channel; it is counted.
+			c.unsolicitedAcks.Add(1)
 		}
 		return nil
 	case "NODE_SOCKET_GET_COUNT", "NODE_SOCKET_NOTIFY_CLOSE", "NODE_SOCKET_COUNT", "NODE_SOCKET_ALL_CLOSED":
@@ -99,7 +102,8 @@ func (c *Channel) receiveHandle(in inbound) error {
 		c.report(&HandleError{Type: typ, Message: msg, Err: herr})
 		return nil
 	}
-	return c.deliver(msg)
+	c.deliver(msg)
+	return nil
 }
 
 // maxHandleWraps is how many NODE_HANDLE envelopes a received handle may

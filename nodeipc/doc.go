@@ -102,10 +102,12 @@
 //
 // A Channel owns its socket and runs two goroutines (a reader and a writer)
 // until it is closed or disconnected. All methods are safe for concurrent
-// use. Received messages are queued without bound (Options.MaxQueuedMessages
-// sets one, which a worker that stops receiving while it waits on Send
-// should set) until Recv takes them; a received handle belongs to whoever
-// receives its Message. Messages waiting to be written are bounded:
+// use. Received messages are queued until Recv takes them, up to
+// Options.MaxQueuedMessages and MaxQueuedBytes (65,536 and 16 MiB unless
+// set); a full queue is back-pressure, as on any socket: the channel stops
+// reading until Recv makes room, and nothing is lost or reordered. A
+// received handle belongs to whoever receives its Message. Messages waiting
+// to be written are bounded:
 // Post, PostInternal and PostHandle fail with ErrPostWouldBlock past
 // Options.MaxBufferedBytes (Send waits instead), and the answers the channel
 // owes the peer (handle ACKs, socket-list replies) end it with ErrOverrun
@@ -124,14 +126,15 @@
 // in JSON mode. SendRaw validates the same way and adds one copy of the
 // frame. Only Message.Decode builds values; its cost is the decoder's (see
 // package nodeipc/v8value), which is why a worker facing untrusted peers should
-// lower MaxMessageSize and set MaxQueuedMessages.
+// lower MaxMessageSize and MaxQueuedBytes.
 //
 // # Errors from the peer
 //
-// Input the peer should never send (a line that is not JSON, an unsolicited
-// ACK, a NODE_HANDLE without its descriptor, a descriptor of the wrong kind)
-// is reported by Recv as a *ProtocolError or *HandleError in the place of
-// the message, and the channel stays usable: Node itself would crash. A
+// Input the peer should never send (a line that is not JSON, a NODE_HANDLE
+// without its descriptor, a descriptor of the wrong kind) is reported by
+// Recv as a *ProtocolError or *HandleError in the place of the message, and
+// the channel stays usable: Node itself would crash. An acknowledgement
+// nobody waits for is ignored, as Node ignores it. A
 // frame over Options.MaxMessageSize, or a broken socket, ends the channel;
 // messages received before are still returned by Recv first. Error texts
 // start with "nodeipc: " once.

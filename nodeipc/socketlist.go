@@ -27,15 +27,22 @@ type socketLists struct {
 
 	// idle lists, oldest first, the keys whose sockets are all closed.
 	// Node keeps such a key forever (and answers for it with a count of
-	// 0); here at most maxIdleKeys are kept, after which the key idle the
-	// longest is forgotten and treated like a key never seen.
-	idle    []idleKey
-	idleSeq uint64
+	// 0); here at most maxIdleKeys keys of at most maxIdleKeyBytes bytes
+	// in all are kept, after which the key idle the longest is forgotten
+	// and treated like a key never seen.
+	idle      []idleKey
+	idleSeq   uint64
+	idleBytes int // bytes of the keys in idle
 }
 
-// maxIdleKeys bounds the connection keys remembered without an open
-// socket.
-const maxIdleKeys = 1024
+// maxIdleKeys and maxIdleKeyBytes bound the connection keys remembered
+// without an open socket, by number and by bytes. Node's keys
+// (address:port:type:fd) are a few dozen bytes, so the count is what binds
+// with a Node peer; the bytes bound a peer that sends long keys.
+const (
+	maxIdleKeys     = 1024
+	maxIdleKeyBytes = 64 << 10
+)
 
 type idleKey struct {
 	key string
@@ -108,15 +115,18 @@ func (s *socketLists) track(c *Channel, key string, conn net.Conn) *TrackedConn 
 }
 
 // markIdle queues key, whose sockets are all closed, for forgetting, and
-// forgets the key idle the longest when more than maxIdleKeys are. s.mu is
-// held.
+// forgets the keys idle the longest while more than maxIdleKeys, or more
+// than maxIdleKeyBytes bytes of keys, are. s.mu is held.
 func (s *socketLists) markIdle(key string, l *recvList) {
 	s.idleSeq++
 	l.idleSeq = s.idleSeq
 	s.idle = append(s.idle, idleKey{key, s.idleSeq})
-	for len(s.idle) > maxIdleKeys {
+	s.idleBytes += len(key)
+	for len(s.idle) > maxIdleKeys || s.idleBytes > maxIdleKeyBytes {
 		old := s.idle[0]
+		s.idle[0] = idleKey{}
 		s.idle = s.idle[1:]
+		s.idleBytes -= len(old.key)
 		if ol := s.recv[old.key]; ol != nil && ol.idleSeq == old.seq && ol.open == 0 && !ol.notifyClose && len(ol.closeIDs) == 0 {
 			delete(s.recv, old.key)
 		}

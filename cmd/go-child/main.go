@@ -57,9 +57,10 @@
 // In every mode, a message the library reports as bad (a line that is not
 // JSON, a handle that is not a usable socket) is logged on stderr and
 // skipped, and a received handle the mode does not serve is closed. At most
-// 65,536 received messages wait for the mode's loop
+// 65,536 received messages (16 MiB) wait for the mode's loop
 // (nodeipc.Options.MaxQueuedMessages): a peer that keeps sending without
-// reading the answers ends the channel, and go-child exits 1.
+// reading the answers is made to wait, as on any socket, until go-child's
+// loop catches up; nothing is lost.
 //
 // Bun and Deno parents work too, with the same fork() and spawn() calls.
 // Deno's fork() passes "run" and Deno's flags before the mode even to a

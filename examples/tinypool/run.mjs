@@ -26,7 +26,7 @@ try {
   // With runtime 'child_process' tinypool rejects with the error as the
   // worker serialized it ({name, message, stack}), for a Node worker too.
   await assert.rejects(pool.run('x', { name: 'add' }), { name: 'Error', message: 'add takes {a, b} numbers' });
-  await assert.rejects(pool.run(1, { name: 'nope' }), (e) => /No handler function "nope"/.test(e.message));
+  await assert.rejects(pool.run(1, { name: 'nope' }), (e) => /no handler function "nope"/.test(e.message));
   assert.equal(pool.threads.length, 2);
   const exits = pool.threads.map((w) => new Promise((resolve) => w.process.on('exit', (code, signal) => resolve([code, signal]))));
   await pool.destroy(); // SIGTERM: the Go workers shut down and exit 0

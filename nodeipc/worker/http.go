@@ -51,8 +51,11 @@ func ServeHTTP(ctx context.Context, ch *nodeipc.Channel, srv *http.Server, messa
 	defer ln.Close()
 	served := make(chan error, 1)
 	go func() {
-		served <- srv.Serve(ln)
-		cancel()
+		err := srv.Serve(ln)
+		served <- err
+		if !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			cancel() // serving failed: stop (the channel's end ends Serve by itself)
+		}
 	}()
 	if messages == nil {
 		messages = HandlerFunc(func(_ context.Context, _ *nodeipc.Channel, m *nodeipc.Message) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -61,10 +60,8 @@ func (o *Options) report(err error) {
 		o.OnError(err)
 		return
 	}
-	stderrLog.Print(err)
+	fmt.Fprintf(os.Stderr, "%s: %v\n", progName(), err)
 }
-
-var stderrLog = log.New(os.Stderr, "", log.LstdFlags)
 
 // Serve receives the messages of ch and hands each to h, running at most
 // Options.Concurrency handlers at once, until the channel ends, ctx ends or

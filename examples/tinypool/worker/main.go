@@ -101,7 +101,7 @@ func handle(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error 
 		h, ok := handlers[msg.Name]
 		var err error
 		if !ok {
-			err = fmt.Errorf("No handler function %q exported from the Go worker", msg.Name)
+			err = fmt.Errorf("no handler function %q in the Go worker", msg.Name)
 		} else {
 			resp.Result, err = h(msg.Task)
 		}
