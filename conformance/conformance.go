@@ -32,10 +32,26 @@ import (
 //go:embed node/*.js node/*.cjs
 var scripts embed.FS
 
+// Parents are the runtimes that can play the parent: the driver's rows
+// use only node:child_process, which Bun and Deno implement too.
+const (
+	ParentNode = "node"
+	ParentBun  = "bun"
+	ParentDeno = "deno"
+)
+
 // Config says what to grade and how.
 type Config struct {
-	// Node is the Node.js binary that plays the parent (default "node").
+	// Node is the binary that plays the parent (default: Parent's name,
+	// looked up in $PATH): a Node.js binary, or Bun's or Deno's when
+	// Parent says so.
 	Node string
+
+	// Parent is the runtime Node is: ParentNode (the default), ParentBun
+	// or ParentDeno. It decides how the driver script is started (Deno
+	// runs it as `deno run -A --unstable-detect-cjs`) and how the
+	// version is read.
+	Parent string
 
 	// Child is the candidate's command line: the executable and the
 	// arguments that come before the mode. fork() runs it as
@@ -68,10 +84,11 @@ type Result struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
-// Report is the outcome of Run for one Node binary.
+// Report is the outcome of Run for one parent binary.
 type Report struct {
-	Node    string   `json:"node"`    // the binary's path
-	Version string   `json:"version"` // what it printed for --version
+	Node    string   `json:"node"`             // the binary's path
+	Parent  string   `json:"parent,omitempty"` // the runtime, if not Node
+	Version string   `json:"version"`          // what it printed for --version ("bun 1.4.5", "deno 2.9.6" for those)
 	Child   []string `json:"child"`
 	Results []Result `json:"results"`
 }
@@ -137,9 +154,62 @@ func nodeOrDefault(node string) string {
 	return node
 }
 
-// Rows lists every row the driver knows, in table order.
+// parentOf checks cfg's runtime and returns it with the binary.
+func parentOf(cfg Config) (parent, bin string, err error) {
+	parent = cfg.Parent
+	if parent == "" {
+		parent = ParentNode
+	}
+	switch parent {
+	case ParentNode, ParentBun, ParentDeno:
+	default:
+		return "", "", fmt.Errorf("conformance: unknown parent runtime %q (node, bun or deno)", parent)
+	}
+	bin = cfg.Node
+	if bin == "" {
+		bin = parent
+	}
+	return parent, bin, nil
+}
+
+// script returns the command that runs one of the kit's scripts under the
+// parent runtime.
+func (w *Workdir) script(ctx context.Context, parent, bin, name string, args ...string) *exec.Cmd {
+	all := []string{filepath.Join(w.dir, name)}
+	if parent == ParentDeno {
+		// The scripts are CommonJS files named .js.
+		all = append([]string{"run", "-A", "--unstable-detect-cjs"}, all...)
+	}
+	return exec.CommandContext(ctx, bin, append(all, args...)...)
+}
+
+// version returns what the runtime calls its version: "v24.1.0" for
+// Node, "bun 1.4.5", "deno 2.9.6".
+func version(ctx context.Context, parent, bin string) (string, error) {
+	out, err := exec.CommandContext(ctx, bin, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("conformance: %s --version: %w", bin, err)
+	}
+	v, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	switch parent {
+	case ParentBun:
+		v = "bun " + v
+	case ParentDeno:
+		// "deno 2.9.6 (stable, release, x86_64-unknown-linux-gnu)"
+		if f := strings.Fields(v); len(f) >= 2 {
+			v = f[0] + " " + f[1]
+		}
+	}
+	return v, nil
+}
+
+// Rows lists every row the driver knows, in table order, as Node runs it.
 func (w *Workdir) Rows(ctx context.Context, node string) ([]string, error) {
-	cmd := exec.CommandContext(ctx, nodeOrDefault(node), filepath.Join(w.dir, "driver.js"), "--list")
+	return w.rows(ctx, ParentNode, nodeOrDefault(node))
+}
+
+func (w *Workdir) rows(ctx context.Context, parent, node string) ([]string, error) {
+	cmd := w.script(ctx, parent, node, "driver.js", "--list")
 	cmd.Env = append(os.Environ(), "NODEIPC_CONFORMANCE={}")
 	out, err := cmd.Output()
 	if err != nil {
@@ -152,19 +222,23 @@ func (w *Workdir) Rows(ctx context.Context, node string) ([]string, error) {
 	return rows, nil
 }
 
-// Run grades cfg.Child under cfg.Node, every selected row. An error means
-// the grading itself could not run (no Node, no rows); failed rows are in
-// the report.
+// Run grades cfg.Child under cfg.Node (a Node, Bun or Deno parent, as
+// cfg.Parent says), every selected row. An error means the grading itself
+// could not run (no parent binary, no rows); failed rows are in the
+// report.
 func (w *Workdir) Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(cfg.Child) == 0 {
 		return nil, errors.New("conformance: no child command")
 	}
-	node := nodeOrDefault(cfg.Node)
-	version, err := exec.CommandContext(ctx, node, "--version").Output()
+	parent, node, err := parentOf(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("conformance: %s --version: %w", node, err)
+		return nil, err
 	}
-	all, err := w.Rows(ctx, node)
+	ver, err := version(ctx, parent, node)
+	if err != nil {
+		return nil, err
+	}
+	all, err := w.rows(ctx, parent, node)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +256,10 @@ func (w *Workdir) Run(ctx context.Context, cfg Config) (*Report, error) {
 		timeout = 60 * time.Second
 	}
 	par := max(cfg.Parallel, 1)
-	rep := &Report{Node: node, Version: strings.TrimSpace(string(version)), Child: cfg.Child, Results: make([]Result, len(rows))}
+	rep := &Report{Node: node, Version: ver, Child: cfg.Child, Results: make([]Result, len(rows))}
+	if parent != ParentNode {
+		rep.Parent = parent
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, par)
 	for i, row := range rows {
@@ -191,7 +268,7 @@ func (w *Workdir) Run(ctx context.Context, cfg Config) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			rep.Results[i] = w.runRow(ctx, node, cfg, row, timeout)
+			rep.Results[i] = w.runRow(ctx, parent, node, cfg, row, timeout)
 		}()
 	}
 	wg.Wait()
@@ -200,12 +277,12 @@ func (w *Workdir) Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // runRow runs the driver for one row. The driver enforces the row's
 // timeout itself; the process is killed 10 s after that as a last resort.
-func (w *Workdir) runRow(ctx context.Context, node string, cfg Config, row string, timeout time.Duration) Result {
+func (w *Workdir) runRow(ctx context.Context, parent, node string, cfg Config, row string, timeout time.Duration) Result {
 	start := time.Now()
 	spec, _ := json.Marshal(map[string]any{"child": cfg.Child, "row": row, "timeoutMs": timeout.Milliseconds()})
 	ctx, cancel := context.WithTimeout(ctx, timeout+10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(w.dir, "driver.js"))
+	cmd := w.script(ctx, parent, node, "driver.js")
 	cmd.Env = append(os.Environ(), "NODEIPC_CONFORMANCE="+string(spec))
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout

@@ -28,6 +28,8 @@ var recipes = []struct{ tool, script, binary string }{
 	{"execa", "execa/run.mjs", "execa-worker"},
 	{"workerpool", "workerpool/run.js", "workerpool-worker"},
 	{"vscode-jsonrpc", "vscode-jsonrpc/run.js", "vscode-jsonrpc-worker"},
+	{"jest-worker", "jest-worker/run.js", "jest-worker-worker"},
+	{"tinypool", "tinypool/run.mjs", "tinypool-worker"},
 }
 
 var binaries = map[string]string{
@@ -35,6 +37,8 @@ var binaries = map[string]string{
 	"execa-worker":          "./examples/execa/worker",
 	"workerpool-worker":     "./examples/workerpool/worker",
 	"vscode-jsonrpc-worker": "./examples/vscode-jsonrpc/worker",
+	"jest-worker-worker":    "./examples/jest-worker/worker",
+	"tinypool-worker":       "./examples/tinypool/worker",
 }
 
 func TestRecipes(t *testing.T) {

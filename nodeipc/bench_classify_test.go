@@ -27,7 +27,7 @@ func BenchmarkAdvancedParseSmall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchParse(b, advancedCodec{}, p)
+	benchParse(b, &advancedCodec{}, p)
 }
 
 // BenchmarkAdvancedParseObjects: 64 KiB of small objects.
@@ -40,7 +40,7 @@ func BenchmarkAdvancedParseObjects(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchParse(b, advancedCodec{}, p)
+	benchParse(b, &advancedCodec{}, p)
 }
 
 func BenchmarkAdvancedParseInternal(b *testing.B) {
@@ -48,7 +48,7 @@ func BenchmarkAdvancedParseInternal(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchParse(b, advancedCodec{}, p)
+	benchParse(b, &advancedCodec{}, p)
 }
 
 // BenchmarkJSONParseInternalLarge: a 1 MB line that looks internal.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Channel is one end of a Node.js IPC channel: what `process.send` /
@@ -47,6 +48,8 @@ type Channel struct {
 
 	mu  sync.Mutex
 	err error // why the channel ended; set before done is closed
+
+	unsolicitedAcks atomic.Uint64 // NODE_HANDLE_ACK/NACK ignored: no handle waited for one
 }
 
 // New returns a Channel over an established connection: one end of an
@@ -93,7 +96,7 @@ func newChannel(t transport, opts *Options) (*Channel, error) {
 	}
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	c.w.init(c)
-	c.in.init(o.MaxQueuedMessages)
+	c.in.init(o.MaxQueuedMessages, o.MaxQueuedBytes)
 	c.sl.init()
 	c.rd.init(c)
 	c.wg.Add(2)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc/v8value"
 )
@@ -13,11 +14,17 @@ import (
 // advancedCodec implements Node's `serialization: 'advanced'`: a 4-byte
 // big-endian payload length, then a V8 ValueSerializer payload (header
 // FF 0F and one value), as package v8value reads and writes it.
-type advancedCodec struct{}
+//
+// It reads V8 formats 13 to 16 and writes 15. A raw payload in format 16
+// is sent only once the peer has sent one itself (a Deno peer: V8 reads
+// every format it writes); Node 26 and earlier cannot read it.
+type advancedCodec struct {
+	peerWrote16 atomic.Bool // a received payload was in format 16
+}
 
-func newAdvancedCodec() (codec, error) { return advancedCodec{}, nil }
+func newAdvancedCodec() (codec, error) { return &advancedCodec{}, nil }
 
-func (advancedCodec) mode() Serialization { return Advanced }
+func (cd *advancedCodec) mode() Serialization { return Advanced }
 
 // appendFramed reserves the length prefix, lets enc append the payload,
 // then fills the prefix in.
@@ -36,14 +43,14 @@ func appendFramed(dst []byte, max int, enc func([]byte) ([]byte, error)) ([]byte
 	return out, nil
 }
 
-func (advancedCodec) appendFrame(dst []byte, v any, max int) ([]byte, error) {
+func (cd *advancedCodec) appendFrame(dst []byte, v any, max int) ([]byte, error) {
 	if err := v8value.CheckTopLevel(v); err != nil {
 		return dst, fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
 	}
 	return appendFramed(dst, max, func(b []byte) ([]byte, error) { return v8value.AppendMarshal(b, v) })
 }
 
-func (advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
+func (cd *advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 	if len(p) > max {
 		return dst, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, len(p), max)
 	}
@@ -54,14 +61,14 @@ func (advancedCodec) appendRaw(dst []byte, p []byte, max int) ([]byte, error) {
 	if err := v8value.Validate(p); err != nil {
 		return dst, fmt.Errorf("%w: not a V8 payload Node can read: %w", ErrUnsupportedValue, err)
 	}
-	if p[1] > v8value.Version {
-		return dst, fmt.Errorf("%w: V8 format %d, which Node 26 and earlier cannot read (re-encode it: Marshal writes %d)", ErrUnsupportedValue, p[1], v8value.Version)
+	if p[1] > v8value.Version && !cd.peerWrote16.Load() {
+		return dst, fmt.Errorf("%w: V8 format %d, which the peer has not sent and Node 26 and earlier cannot read (re-encode it: Marshal writes %d)", ErrUnsupportedValue, p[1], v8value.Version)
 	}
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(p)))
 	return append(dst, p...), nil
 }
 
-func (advancedCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, max int) ([]byte, error) {
+func (cd *advancedCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, max int) ([]byte, error) {
 	obj := &v8value.Object{Props: []v8value.Property{
 		{Key: "cmd", Value: "NODE_HANDLE"},
 		{Key: "type", Value: env.typ},
@@ -76,7 +83,7 @@ func (advancedCodec) appendEnvelope(dst []byte, env *handleEnvelope, msg any, ma
 	return appendFramed(dst, max, func(b []byte) ([]byte, error) { return v8value.AppendMarshal(b, obj) })
 }
 
-func (advancedCodec) appendInternal(dst []byte, fields []field) ([]byte, error) {
+func (cd *advancedCodec) appendInternal(dst []byte, fields []field) ([]byte, error) {
 	obj := &v8value.Object{Props: make([]v8value.Property, len(fields))}
 	for i, f := range fields {
 		obj.Props[i] = v8value.Property{Key: f.key, Value: f.val}
@@ -89,7 +96,7 @@ func (advancedCodec) appendInternal(dst []byte, fields []field) ([]byte, error) 
 // (foreignFrame), before the announced length is trusted, so a peer that
 // writes another format (Bun) is named at once instead of being waited
 // for until megabytes arrive.
-func (advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int, err error) {
+func (cd *advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int, err error) {
 	if len(b) < 4 {
 		return 0, 0, 0, nil
 	}
@@ -115,13 +122,14 @@ func (advancedCodec) frame(b []byte, _ *int, max int) (start, end, next int, err
 var nodeUTF16 = []byte("N\x00O\x00D\x00E\x00_\x00")
 
 // internalKeys are the top-level fields an internal message is routed by.
-var internalKeys = []string{"cmd", "type", "key", "count", "msg"}
+// (socketListKey and id: Deno's variant of the socket-list messages).
+var internalKeys = []string{"cmd", "type", "key", "count", "msg", "socketListKey", "id"}
 
 // parse validates a payload in one pass that builds no values (its memory
 // is a bit per object id plus the keys of the objects being read) and
 // reads only the top-level fields internal messages are routed by. The
 // full decode waits for Message.Decode.
-func (advancedCodec) parse(p []byte) (inbound, error) {
+func (cd *advancedCodec) parse(p []byte) (inbound, error) {
 	var keys []string
 	if bytes.Contains(p, nodePrefix) || bytes.Contains(p, nodeUTF16) {
 		keys = internalKeys
@@ -130,6 +138,9 @@ func (advancedCodec) parse(p []byte) (inbound, error) {
 	fs, err := d.Scan(p, keys...)
 	if err != nil {
 		return inbound{}, protocolError("parse", p, fmt.Errorf("%w: %w", ErrMalformedMessage, err))
+	}
+	if p[1] == 16 {
+		cd.peerWrote16.Store(true)
 	}
 	m := &Message{mode: Advanced, data: p}
 	if keys == nil || !fs.Object() {

@@ -13,7 +13,8 @@ func (c *Channel) dispatch(payload []byte) error {
 		return nil
 	}
 	if in.cmd == "" {
-		return c.deliver(in.msg)
+		c.deliver(in.msg)
+		return nil
 	}
 	return c.handleInternal(in)
 }
@@ -26,13 +27,17 @@ func (c *Channel) handleInternal(in inbound) error {
 		return c.receiveHandle(in)
 	case "NODE_HANDLE_ACK", "NODE_HANDLE_NACK":
 		if err := c.w.ack(in.cmd == "NODE_HANDLE_ACK"); err != nil {
-			c.report(protocolError("ack", in.msg.data, err))
+			// No handle waits for it (ErrUnsolicitedAck): Node ignores
+			// such an answer, and so does the channel; it is counted.
+			c.unsolicitedAcks.Add(1)
 		}
 		return nil
 	case "NODE_SOCKET_GET_COUNT", "NODE_SOCKET_NOTIFY_CLOSE", "NODE_SOCKET_COUNT", "NODE_SOCKET_ALL_CLOSED":
 		key, _ := in.obj.str("key")
 		count, _ := in.obj.num("count")
-		c.sl.handle(c, in.cmd, key, int(count))
+		// Deno's parent numbers its queries and wants the id back.
+		id, hasID := in.obj.num("id")
+		c.sl.handle(c, in.cmd, key, int(count), query{id: id, numbered: hasID})
 		if in.cmd == "NODE_SOCKET_NOTIFY_CLOSE" {
 			c.peerClosing(key) // HandedSocketsOptions.OnPeerClose (handed.go)
 		}
@@ -97,7 +102,8 @@ func (c *Channel) receiveHandle(in inbound) error {
 		c.report(&HandleError{Type: typ, Message: msg, Err: herr})
 		return nil
 	}
-	return c.deliver(msg)
+	c.deliver(msg)
+	return nil
 }
 
 // maxHandleWraps is how many NODE_HANDLE envelopes a received handle may
@@ -112,7 +118,7 @@ const maxHandleWraps = 8
 // msg is the message. The ACK is sent once, for the frame.
 func unwrapHandle(env internalFields) (typ, key string, msg *Message, obj internalFields, err error) {
 	typ, _ = env.str("type")
-	key, _ = env.str("key")
+	key = handleKey(env)
 	msg, obj, err = env.sub("msg")
 	for wraps := 1; err == nil && obj != nil; wraps++ {
 		if cmd, ok := obj.str("cmd"); !ok || cmd != "NODE_HANDLE" {
@@ -122,8 +128,18 @@ func unwrapHandle(env internalFields) (typ, key string, msg *Message, obj intern
 			return "", "", nil, nil, fmt.Errorf("NODE_HANDLE wrapped more than %d times", maxHandleWraps)
 		}
 		typ, _ = obj.str("type")
-		key, _ = obj.str("key")
+		key = handleKey(obj)
 		msg, obj, err = obj.sub("msg")
 	}
 	return typ, key, msg, obj, err
+}
+
+// handleKey is a NODE_HANDLE envelope's socket-list key: Node's key, or
+// Deno's socketListKey.
+func handleKey(env internalFields) string {
+	if key, ok := env.str("key"); ok {
+		return key
+	}
+	key, _ := env.str("socketListKey")
+	return key
 }

@@ -3,14 +3,26 @@
 // process.on('message') on the Go side), fork Node scripts itself, and
 // exchange messages and sockets with them as a Node process would.
 //
-// A Go child started by Node's fork() or spawn() with an 'ipc' stdio slot
-// opens its channel with FromEnv; a Go parent starts a Node child (or any
+// A worker that Node forks is shortest with package nodeipc/worker: its Run
+// opens the channel, shuts it down without losing a message and returns the
+// exit code; Serve is the receive loop, Methods answers requests in a
+// documented {id, method, params} envelope, ServeHTTP serves net/http on the
+// sockets Node hands over:
+//
+//	func main() {
+//		os.Exit(worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
+//			return worker.Serve(ctx, ch, worker.Methods{"square": square}, nil)
+//		}, nil))
+//	}
+//
+// This package is what it builds on. A Go child started by Node's fork() or
+// spawn() with an 'ipc' stdio slot opens its channel with FromEnv; a Go parent starts a Node child (or any
 // peer) with Start; New wraps an existing socket. All three return a
 // *Channel:
 //
 //	ch, err := nodeipc.FromEnv(nil)
 //	if err != nil { ... } // errors.Is(err, nodeipc.ErrNoChannel) outside Node
-//	defer ch.Close()
+//	defer ch.Shutdown(ctx) // writes what was posted, then closes (not run if main calls os.Exit)
 //	for m, err := range ch.Messages(ctx) {
 //		if err != nil {
 //			log.Print(err) // a bad message (the loop goes on), or what broke the channel
@@ -86,14 +98,29 @@
 // error wrapping errors.ErrUnsupported. Elsewhere (plan9, js/wasm, wasip1)
 // the package builds and FromEnv, New and Start return such an error too.
 //
+// # Bun and Deno parents
+//
+// Bun and Deno implement child_process too, and a Go worker runs under
+// them (tested against Bun 1.4.5 and Deno 2.9.6). With Bun, JSON mode and
+// socket hand-off work; Bun's serialization: 'advanced' is its own format,
+// not V8's, and ends the channel at once with a *SerializationError that
+// says to use 'json'. With Deno both serializations work: Deno writes V8
+// format 16, which the advanced codec reads (it writes 15), and its
+// variant of the socket-list messages is answered in kind. Deno's fork()
+// puts "run" and its flags before the child's own arguments even for a
+// non-Deno execPath: read them with ProgramArgs instead of os.Args, or
+// start the worker with spawn() and an 'ipc' stdio slot.
+//
 // # Concurrency and ownership
 //
 // A Channel owns its socket and runs two goroutines (a reader and a writer)
 // until it is closed or disconnected. All methods are safe for concurrent
-// use. Received messages are queued without bound (Options.MaxQueuedMessages
-// sets one, which a worker that stops receiving while it waits on Send
-// should set) until Recv takes them; a received handle belongs to whoever
-// receives its Message. Messages waiting to be written are bounded:
+// use. Received messages are queued until Recv takes them, up to
+// Options.MaxQueuedMessages and MaxQueuedBytes (65,536 and 16 MiB unless
+// set); a full queue is back-pressure, as on any socket: the channel stops
+// reading until Recv makes room, and nothing is lost or reordered. A
+// received handle belongs to whoever receives its Message. Messages waiting
+// to be written are bounded:
 // Post, PostInternal and PostHandle fail with ErrPostWouldBlock past
 // Options.MaxBufferedBytes (Send waits instead), and the answers the channel
 // owes the peer (handle ACKs, socket-list replies) end it with ErrOverrun
@@ -112,14 +139,15 @@
 // in JSON mode. SendRaw validates the same way and adds one copy of the
 // frame. Only Message.Decode builds values; its cost is the decoder's (see
 // package nodeipc/v8value), which is why a worker facing untrusted peers should
-// lower MaxMessageSize and set MaxQueuedMessages.
+// lower MaxMessageSize and MaxQueuedBytes.
 //
 // # Errors from the peer
 //
-// Input the peer should never send (a line that is not JSON, an unsolicited
-// ACK, a NODE_HANDLE without its descriptor, a descriptor of the wrong kind)
-// is reported by Recv as a *ProtocolError or *HandleError in the place of
-// the message, and the channel stays usable: Node itself would crash. A
+// Input the peer should never send (a line that is not JSON, a NODE_HANDLE
+// without its descriptor, a descriptor of the wrong kind) is reported by
+// Recv as a *ProtocolError or *HandleError in the place of the message, and
+// the channel stays usable: Node itself would crash. An acknowledgement
+// nobody waits for is ignored, as Node ignores it. A
 // frame over Options.MaxMessageSize, or a broken socket, ends the channel;
 // messages received before are still returned by Recv first. Error texts
 // start with "nodeipc: " once.

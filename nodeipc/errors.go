@@ -33,15 +33,16 @@ var (
 	ErrMalformedMessage = errors.New("nodeipc: malformed message")
 
 	// ErrOverrun is fatal: it ends the channel. It reports that the peer
-	// overran the channel's bounds: more than Options.MaxQueuedMessages
-	// received messages were waiting for Recv, or the peer kept sending
-	// handle messages or socket-list queries without reading the answers
-	// (over 1024 acknowledgements, or 1024 socket-list replies, unwritten).
-	// The channel is closed. (Before v1 it was named ErrQueueFull.)
-	ErrOverrun = errors.New("nodeipc: channel overrun (closed): too many unreceived messages or unread answers")
+	// kept sending handle messages or socket-list queries without reading
+	// the answers (over 1024 acknowledgements, or 1024 socket-list replies,
+	// unwritten). The channel is closed. A full receive queue is not an
+	// overrun: the channel stops reading until Recv makes room (see
+	// Options.MaxQueuedMessages). (Before v1 it was named ErrQueueFull.)
+	ErrOverrun = errors.New("nodeipc: channel overrun (closed): too many unread answers")
 
-	// ErrUnsolicitedAck reports a NODE_HANDLE_ACK or NODE_HANDLE_NACK from the
-	// peer while no handle was waiting for one.
+	// ErrUnsolicitedAck describes a NODE_HANDLE_ACK or NODE_HANDLE_NACK from
+	// the peer while no handle was waiting for one. The channel ignores such
+	// an answer, as Node does; Recv does not report it.
 	ErrUnsolicitedAck = errors.New("nodeipc: unsolicited handle acknowledgement")
 
 	// ErrMissingHandle reports a NODE_HANDLE message that arrived without a

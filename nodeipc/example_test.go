@@ -22,11 +22,7 @@ import (
 // execArgv: [] })` and plain child.send() / child.on('message'). A bad
 // message is logged and skipped; the loop ends when the parent disconnects.
 func ExampleFromEnv() {
-	ch, err := nodeipc.FromEnv(&nodeipc.Options{
-		// The loop below stops receiving while Send waits for a parent
-		// that does not read: bound what queues up meanwhile.
-		MaxQueuedMessages: 1 << 16,
-	})
+	ch, err := nodeipc.FromEnv(nil)
 	if errors.Is(err, nodeipc.ErrNoChannel) {
 		fmt.Fprintln(os.Stderr, "not started by Node's fork()")
 		return

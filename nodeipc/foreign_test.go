@@ -71,13 +71,17 @@ func TestForeignSerialization(t *testing.T) {
 	}
 }
 
-// TestSendRawFormat16: a format-16 payload (as a Deno peer writes) is
-// received, but SendRaw refuses to forward it: Node 26 and earlier cannot
-// read it. Sending its decoded value writes format 15.
+// TestSendRawFormat16: SendRaw refuses a format-16 payload while the peer
+// has sent none (Node 26 and earlier cannot read it), and forwards it once
+// the peer has (a Deno peer: V8 reads what it writes). Send always writes
+// format 15.
 func TestSendRawFormat16(t *testing.T) {
 	t.Parallel()
 	ch, peer := rawPeer(t, &nodeipc.Options{Serialization: nodeipc.Advanced})
 	p16 := []byte{0xFF, 0x10, 'o', '"', 1, 'b', 'B', 2, 7, 8, '{', 1}
+	if err := ch.SendRaw(ctxT(t), p16); !errors.Is(err, nodeipc.ErrUnsupportedValue) {
+		t.Fatalf("SendRaw of format 16 to a peer that sent none = %v, want ErrUnsupportedValue", err)
+	}
 	if _, err := peer.Write(advFrame(p16)); err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +89,8 @@ func TestSendRawFormat16(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ch.SendRaw(ctxT(t), m.Raw()); !errors.Is(err, nodeipc.ErrUnsupportedValue) {
-		t.Fatalf("SendRaw of format 16 = %v, want ErrUnsupportedValue", err)
+	if err := ch.SendRaw(ctxT(t), m.Raw()); err != nil {
+		t.Fatalf("SendRaw of format 16 after the peer sent it: %v", err)
 	}
 	v, err := v8value.Decode(m.Raw())
 	if err != nil {
@@ -95,7 +99,7 @@ func TestSendRawFormat16(t *testing.T) {
 	if err := ch.Send(ctxT(t), v); err != nil {
 		t.Fatal(err)
 	}
-	want := advFrame(append([]byte{0xFF, 0x0F}, p16[2:]...))
+	want := append(advFrame(p16), advFrame(append([]byte{0xFF, 0x0F}, p16[2:]...))...)
 	got := make([]byte, len(want))
 	peer.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.ReadFull(peer, got); err != nil || string(got) != string(want) {

@@ -86,7 +86,7 @@ func FuzzAdvancedFrameParse(f *testing.F) {
 	addAdvancedSeeds(f)
 	f.Fuzz(func(t *testing.T, data, cuts []byte, maxSel uint16) {
 		max := fuzzMax(maxSel)
-		cd := advancedCodec{}
+		cd := &advancedCodec{}
 		var got [][]byte
 		err := feedFrames(cd, chunks(data, cuts), max, func(p []byte) {
 			got = append(got, p)

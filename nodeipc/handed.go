@@ -394,18 +394,14 @@ func (l *HandedSockets) Stats() HandedSocketsStats {
 // deliverHandle routes a received message with a handle: to the open
 // HandedSockets if it wants it, else to Recv's queue. It runs on the reading
 // goroutine; holding lst.mu orders it against HandedSockets.
-func (c *Channel) deliverHandle(m *Message) error {
+func (c *Channel) deliverHandle(m *Message) {
 	c.lst.mu.Lock()
 	defer c.lst.mu.Unlock()
 	if l := c.lst.l; l != nil && l.wants(m) {
 		l.take(m)
-		return nil
+		return
 	}
-	if !c.in.push(item{m: m}) {
-		closeHandle(m.handle)
-		return ErrOverrun
-	}
-	return nil
+	c.in.push(item{m: m})
 }
 
 // peerClosing passes the peer's NODE_SOCKET_NOTIFY_CLOSE to the open
@@ -417,25 +413,4 @@ func (c *Channel) peerClosing(key string) {
 	if l != nil && l.onPeerClose != nil {
 		l.onPeerClose(key)
 	}
-}
-
-// takeMatching removes the queued messages keep selects and returns them
-// in order; everything else stays queued in order.
-func (in *inbox) takeMatching(keep func(*Message) bool) []*Message {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	var out []*Message
-	j := in.head
-	for i := in.head; i < len(in.q); i++ {
-		it := in.q[i]
-		if it.err == nil && it.m != nil && it.m.handle != nil && keep(it.m) {
-			out = append(out, it.m)
-			continue
-		}
-		in.q[j] = it
-		j++
-	}
-	clear(in.q[j:])
-	in.q = in.q[:j]
-	return out
 }

@@ -199,7 +199,7 @@ func convertHandle(h rxHandle, typ string) (any, error) {
 	}
 	info, err := h.inspect()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadHandle, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadHandle, err)
 	}
 	stream := info.kind == kindStream && (info.inet() || info.family == famUnix)
 	dgram := info.kind == kindDgram && info.inet()

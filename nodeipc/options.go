@@ -49,6 +49,10 @@ const (
 	DefaultSpinWait       = 100 * time.Microsecond
 	// DefaultMaxBufferedBytes is the default Options.MaxBufferedBytes.
 	DefaultMaxBufferedBytes = 64 << 20
+	// DefaultMaxQueuedMessages and DefaultMaxQueuedBytes are the default
+	// bounds of the received messages waiting for Recv.
+	DefaultMaxQueuedMessages = 1 << 16
+	DefaultMaxQueuedBytes    = 16 << 20
 )
 
 // Options configures a Channel. A nil *Options means all defaults. The
@@ -69,22 +73,25 @@ type Options struct {
 	// leaves the channel open.
 	MaxMessageSize int
 
-	// MaxQueuedMessages bounds the messages received but not yet returned by
-	// Recv; per-message errors (*ProtocolError, *HandleError) waiting for
-	// Recv count too. 0 means unbounded, as in Node. When the bound is
-	// exceeded the channel ends with ErrOverrun rather than stop reading
-	// (which would also stop handle acknowledgements): Recv returns the
-	// queued messages, then ErrOverrun. Messages passed to
-	// OnInternalMessage do not count.
+	// MaxQueuedMessages and MaxQueuedBytes bound the messages received but
+	// not yet returned by Recv (see Channel.Queued), by number and by the
+	// bytes of their payloads; per-message errors (*ProtocolError,
+	// *HandleError) waiting for Recv count as messages. 0 means
+	// DefaultMaxQueuedMessages (65,536) and DefaultMaxQueuedBytes (16 MiB);
+	// a negative value removes the bound, as in Node.
 	//
-	// Set it in a worker whose receive loop can stop receiving, for example
-	// one that answers every message with Send (Send waits while the peer
-	// does not read): meanwhile the reader keeps queueing what arrives. One
-	// read of 64 KiB can queue up to 32,768 small messages at once, so a
-	// bound well above that, such as 65,536 (what cmd/go-child uses), never
-	// ends a channel a fast sender keeps busy and holds a queue of small
-	// messages to a few MiB.
+	// A full queue is back-pressure, as on any socket: the channel stops
+	// reading until Recv makes room, the peer's writes then wait (a Node
+	// peer buffers them), and nothing is lost or reordered. A message is
+	// queued whenever the queue is below both bounds, so the bytes can pass
+	// MaxQueuedBytes by one message. While the queue is full the channel
+	// still reads up to HoldBytes further, so that the answers to its own
+	// requests that arrive there (handle acknowledgements, socket-list
+	// replies) are acted upon; the other messages read meanwhile wait,
+	// unparsed and in order, for room. Messages passed to
+	// OnInternalMessage do not count, but wait in order like the others.
 	MaxQueuedMessages int
+	MaxQueuedBytes    int
 
 	// MaxFDsPerRead bounds the file descriptors accepted by one read, and
 	// the received descriptors kept waiting for a NODE_HANDLE message to
@@ -136,6 +143,8 @@ type Options struct {
 	// callback, such messages are ignored (as Node ignores unknown commands)
 	// and their handles closed.
 	OnInternalMessage func(*Message)
+
+	holdBytes int // HoldBytes unless a test sets it
 }
 
 func (o *Options) withDefaults() Options {
@@ -160,6 +169,21 @@ func (o *Options) withDefaults() Options {
 	if c.MaxBufferedBytes <= 0 {
 		c.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
+	if c.holdBytes <= 0 {
+		c.holdBytes = HoldBytes
+	}
+	switch {
+	case c.MaxQueuedMessages == 0:
+		c.MaxQueuedMessages = DefaultMaxQueuedMessages
+	case c.MaxQueuedMessages < 0:
+		c.MaxQueuedMessages = 0 // no bound
+	}
+	switch {
+	case c.MaxQueuedBytes == 0:
+		c.MaxQueuedBytes = DefaultMaxQueuedBytes
+	case c.MaxQueuedBytes < 0:
+		c.MaxQueuedBytes = 0
+	}
 	return c
 }
 
@@ -169,9 +193,6 @@ func (o *Options) validate() error {
 	}
 	if o.Serialization != JSON && o.Serialization != Advanced {
 		return fmt.Errorf("nodeipc: invalid Options.Serialization %d", int(o.Serialization))
-	}
-	if o.MaxQueuedMessages < 0 {
-		return fmt.Errorf("nodeipc: negative Options.MaxQueuedMessages")
 	}
 	return nil
 }

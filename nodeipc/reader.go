@@ -1,6 +1,7 @@
 package nodeipc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -36,10 +37,63 @@ type readGate struct {
 	endOnce sync.Once
 
 	// Owned by the token holder, with the transport's read side.
-	buf            []byte
-	start, scanned int     // start of unconsumed bytes; bytes of it scanned
-	last           framing // what the last read amounted to, for the next one
+	buf     []byte
+	start   int     // start of the bytes not yet dispatched
+	held    int     // of them, the first held bytes are whole frames held (holding)
+	scanned int     // bytes of the frame in progress (at start+held) already scanned
+	last    framing // what the last read amounted to, for the next one
+
+	heldFrames atomic.Int64 // frames in the held bytes (read by Queued)
 }
+
+// # Holding: the receive queue's back-pressure
+//
+// The reader asks, before it dispatches each frame, whether the receive
+// queue is full (inbox.full). While it is, the frame is held: it stays in
+// the read buffer, unparsed, in order, and so does every later frame until
+// the held ones are dispatched. The reader goes on reading while the held
+// bytes (with the frame in progress) are under HoldBytes, reading no more
+// than that, and acts at once on the frames it reads there
+// that answer this end's own requests (isAnswer: NODE_HANDLE_ACK and NACK,
+// NODE_SOCKET_COUNT, NODE_SOCKET_ALL_CLOSED), which are taken out of the
+// buffer; past HoldBytes it stops reading (errStalled) until Recv makes
+// room. Whoever holds the read token next dispatches the held frames first
+// (dispatchHeld), as the queue has room, and reads only once none is held.
+//
+// Why the answers go on: this end may wait for one while its application
+// does not receive (a Send queued behind a handle waiting for its ACK; a
+// SocketCount), and the answer may sit behind user messages in the socket.
+// Acting on it changes nothing the application can observe: it reorders
+// only the answer against messages not yet returned by Recv, and Node's
+// sender holds every message after a handle until its ACK, so no handle
+// message and nothing after one is ever read past. Everything else keeps
+// its order: a user message, a NODE_HANDLE (whose ACK is thus delayed,
+// which stops a Node peer from sending more handles), the peer's
+// socket-list queries, the messages for OnInternalMessage.
+//
+// What it costs: the queue's bounds, plus in the read buffer the rest of
+// the read that filled the queue (at most readSize) and HoldBytes, or one
+// frame in progress when it is larger (it completes once the queue has
+// room). What it does not solve: an answer more than
+// HoldBytes behind the point where the queue filled is read only once the
+// application receives; until then the request waits for its own bound
+// (SendHandle's and SocketCount's ctx, Close's CloseTimeout, Shutdown's
+// ctx).
+//
+// When the channel ends other than by this end's Close (EOF, a read error,
+// a frame that ends it), the held frames are queued first, whatever the
+// bounds, so that Recv returns every message read before the end.
+
+// HoldBytes is how much more a channel reads, and holds in order, while its
+// receive queue is full (see Options.MaxQueuedMessages): room for the
+// answers to its own requests that arrive behind the messages the
+// application has not received yet.
+const HoldBytes = 4 << 20
+
+// errStalled is readChunk's report that the queue is full and the held
+// bytes at HoldBytes: the reader waits for Recv to make room. It never
+// leaves the package.
+var errStalled = errors.New("nodeipc: receive queue full")
 
 // recvHold is how long the read side stays with receivers after a Recv
 // read: a receiver that calls Recv again within it (a receive loop) reads
@@ -126,12 +180,12 @@ func (c *Channel) readLoop() {
 		select {
 		case <-g.resume:
 		case <-c.done:
-			c.endRead(nil) // ended by a write error or Close
+			c.endReadLocked() // ended by a write error or Close
 			return
 		}
 		for g.readers.Load() == 0 {
 			if !g.acquireUnless(context.Background(), c.done, nil) {
-				c.endRead(nil)
+				c.endReadLocked()
 				return
 			}
 			if g.readers.Load() != 0 {
@@ -152,6 +206,18 @@ func (c *Channel) readLoop() {
 				g.hold.Reset(recvHold)
 				break
 			}
+			if err == errStalled {
+				// Wait for Recv to make room (or to read itself).
+				stall := c.in.stall()
+				g.release()
+				if stall {
+					select {
+					case <-c.in.room:
+					case <-c.done:
+					}
+				}
+				continue
+			}
 			if err != nil {
 				c.endRead(err)
 				g.release()
@@ -160,6 +226,16 @@ func (c *Channel) readLoop() {
 			g.release()
 		}
 	}
+}
+
+// endReadLocked ends the read side after the channel ended otherwise,
+// with the read token: the held frames are queued first (unless this end
+// closed the channel).
+func (c *Channel) endReadLocked() {
+	g := &c.rd
+	g.acquire()
+	c.endRead(nil)
+	g.release()
 }
 
 // readDirect is Recv reading the socket itself. The caller took the token;
@@ -174,9 +250,14 @@ func (c *Channel) readDirect(ctx context.Context) error {
 		g.hold.Reset(recvHold) // before the token: Close stops it after
 		g.release()
 	}()
+	if err := c.dispatchHeld(); err != nil {
+		c.endRead(err)
+		return nil
+	}
 	if c.in.pending() {
 		// The previous holder queued something before it let go of the
-		// read side: return it rather than wait for more.
+		// read side, or held frames were: return it rather than wait for
+		// more.
 		return nil
 	}
 	if c.Err() != nil {
@@ -198,6 +279,9 @@ func (c *Channel) readDirect(ctx context.Context) error {
 	for {
 		g.unkick(c)
 		err := c.readChunk()
+		if err == errStalled {
+			err = nil // the queue has what this Recv wants
+		}
 		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 			if ctx.Err() != nil {
 				if stop != nil && !stop() {
@@ -221,8 +305,17 @@ func (c *Channel) readDirect(ctx context.Context) error {
 // endRead ends the channel after the read side failed with err, or, with
 // a nil err, records the end of a channel that ended otherwise. Only the
 // first call counts.
+//
+// The caller holds the read token: unless this end closed the channel, the
+// frames still held are queued first, whatever the bounds (a frame that
+// cannot be dispatched any more is dropped: the channel is over).
 func (c *Channel) endRead(err error) {
-	c.rd.endOnce.Do(func() { c.endReadOnce(err) })
+	c.rd.endOnce.Do(func() {
+		if !c.isClosing() {
+			c.flushHeld()
+		}
+		c.endReadOnce(err)
+	})
 }
 
 func (c *Channel) endReadOnce(err error) {
@@ -251,11 +344,25 @@ func (c *Channel) endReadOnce(err error) {
 	c.fail(err)
 }
 
-// readChunk does one recvmsg and dispatches every complete frame. The caller
-// holds the read token. A returned error is terminal, except one wrapping
-// os.ErrDeadlineExceeded (a kick), after which reading can go on.
+// readChunk dispatches the held frames the queue has room for and then, if
+// none is left held and the hold is not at its bound, does one recvmsg and
+// dispatches (or holds) every complete frame. The caller holds the read
+// token. It returns errStalled when it must wait for room; any other error
+// is terminal, except one wrapping os.ErrDeadlineExceeded (a kick), after
+// which reading can go on.
 func (c *Channel) readChunk() error {
 	g := &c.rd
+	if err := c.dispatchHeld(); err != nil {
+		return err
+	}
+	// While holding, read no more than the hold has room for.
+	room := -1
+	if g.held > 0 || c.in.full() {
+		room = c.opts.holdBytes - (len(g.buf) - g.start)
+		if room <= 0 {
+			return errStalled
+		}
+	}
 	buf, start := g.buf, g.start
 	limit := c.opts.MaxMessageSize
 	defer func() { g.buf, g.start = buf, start }()
@@ -275,7 +382,11 @@ func (c *Channel) readChunk() error {
 	}
 	last := g.last
 	g.last = framingUnknown
-	n, got, truncated, ctlErr, err := c.t.read(buf[len(buf):cap(buf)], last)
+	end := cap(buf)
+	if room > 0 {
+		end = min(end, len(buf)+room)
+	}
+	n, got, truncated, ctlErr, err := c.t.read(buf[len(buf):end], last)
 	if len(got) > 0 {
 		c.in.files.push(got)
 		clear(got)
@@ -294,48 +405,134 @@ func (c *Channel) readChunk() error {
 		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	}
 	if n == 0 {
-		if len(buf) > start {
-			return fmt.Errorf("%w: EOF inside a message (%d bytes pending)", ErrDisconnected, len(buf)-start)
+		if len(buf) > start+g.held {
+			return fmt.Errorf("%w: EOF inside a message (%d bytes pending)", ErrDisconnected, len(buf)-start-g.held)
 		}
 		return fmt.Errorf("%w: %w", ErrDisconnected, io.EOF)
 	}
 	buf = buf[:len(buf)+n]
 	whole := false
+	// p is where the next frame starts; kept the end of the held frames
+	// (start+g.held). Without held frames they are start.
+	p := start + g.held
+	kept := p
+	defer func() {
+		// The frame in progress follows the held frames.
+		if p != kept {
+			m := copy(buf[kept:], buf[p:])
+			buf = buf[:kept+m]
+		}
+		g.held = kept - start
+		if g.held == 0 && start == len(buf) {
+			buf = buf[:0]
+			start = 0
+			if cap(buf) > keepBufSize {
+				buf = make([]byte, 0, readSize)
+			}
+		}
+	}()
 	for {
-		s, e, next, ferr := c.codec.frame(buf[start:], &g.scanned, limit)
+		s, e, next, ferr := c.codec.frame(buf[p:], &g.scanned, limit)
 		if ferr != nil {
 			return ferr
 		}
 		if next == 0 {
 			break
 		}
-		var payload []byte
-		if start == 0 && next == len(buf) && cap(buf) > keepBufSize {
-			// A large message fills the buffer: hand the buffer over
-			// instead of copying it.
-			payload = buf[s:e:e]
-			buf = make([]byte, 0, readSize)
-			start = 0
-		} else {
-			payload = append([]byte(nil), buf[start+s:start+e]...)
-			start += next
-		}
-		if err := c.dispatch(payload); err != nil {
-			return err
-		}
 		whole = true
+		if kept == start && !c.in.full() {
+			// Dispatch in order.
+			var payload []byte
+			if start == 0 && next == len(buf) && cap(buf) > keepBufSize {
+				// A large message fills the buffer: hand the buffer over
+				// instead of copying it.
+				payload = buf[s:e:e]
+				buf = make([]byte, 0, readSize)
+				start, p, kept = 0, 0, 0
+			} else {
+				payload = append([]byte(nil), buf[p+s:p+e]...)
+				p += next
+				start, kept = p, p
+			}
+			if err := c.dispatch(payload); err != nil {
+				return err
+			}
+			continue
+		}
+		// Holding: answers go on, everything else waits in order.
+		if c.isAnswer(buf[p+s : p+e]) {
+			payload := append([]byte(nil), buf[p+s:p+e]...)
+			p += next
+			if err := c.dispatch(payload); err != nil {
+				return err
+			}
+			continue
+		}
+		if p != kept {
+			copy(buf[kept:], buf[p:p+next])
+		}
+		kept += next
+		p += next
+		g.heldFrames.Add(1)
 	}
 	g.last = framingPartial // SPIN POLICY: did this read complete a message?
 	if whole {
 		g.last = framingWhole
 	}
-	if start == len(buf) {
-		buf = buf[:0]
-		start = 0
-		if cap(buf) > keepBufSize {
-			buf = make([]byte, 0, readSize)
-		}
-	}
 	c.trimFiles()
 	return nil
+}
+
+// dispatchHeld dispatches held frames, oldest first, while the queue has
+// room. The caller holds the read token.
+func (c *Channel) dispatchHeld() error {
+	g := &c.rd
+	for g.held > 0 && !c.in.full() {
+		if err := c.dispatchOneHeld(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushHeld dispatches every held frame, whatever the bounds: the channel
+// is ending. A frame that fails is dropped.
+func (c *Channel) flushHeld() {
+	for c.rd.held > 0 {
+		c.dispatchOneHeld()
+	}
+}
+
+func (c *Channel) dispatchOneHeld() error {
+	g := &c.rd
+	var scanned int
+	s, e, next, err := c.codec.frame(g.buf[g.start:g.start+g.held], &scanned, c.opts.MaxMessageSize)
+	if err != nil || next == 0 { // cannot happen: the frame was framed before
+		g.held, g.start = 0, g.start+g.held
+		g.heldFrames.Store(0)
+		return err
+	}
+	payload := append([]byte(nil), g.buf[g.start+s:g.start+e]...)
+	g.start += next
+	g.held -= next
+	g.heldFrames.Add(-1)
+	return c.dispatch(payload)
+}
+
+// isAnswer reports whether the frame with this payload answers a request of
+// this end (see holding): NODE_HANDLE_ACK, NODE_HANDLE_NACK,
+// NODE_SOCKET_COUNT, NODE_SOCKET_ALL_CLOSED.
+func (c *Channel) isAnswer(payload []byte) bool {
+	if !bytes.Contains(payload, nodePrefix) && !bytes.Contains(payload, nodeUTF16) {
+		return false
+	}
+	in, err := c.codec.parse(payload)
+	if err != nil {
+		return false
+	}
+	switch in.cmd {
+	case "NODE_HANDLE_ACK", "NODE_HANDLE_NACK", "NODE_SOCKET_COUNT", "NODE_SOCKET_ALL_CLOSED":
+		return true
+	}
+	return false
 }

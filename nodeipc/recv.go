@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"net"
-	"sync"
 )
 
 // Recv returns the next message from the peer, waiting until one arrives,
@@ -125,9 +124,10 @@ func normalEnd(err error) bool {
 }
 
 // Queued returns how many received messages (and per-message errors) are
-// waiting for Recv: the receiving side's counterpart of Buffered. It is
-// safe to call from any goroutine.
-func (c *Channel) Queued() int { return c.in.len() }
+// waiting for Recv, including those read while the queue was full and held
+// until it has room (see Options.MaxQueuedMessages): the receiving side's
+// counterpart of Buffered. It is safe to call from any goroutine.
+func (c *Channel) Queued() int { return c.in.len() + int(c.rd.heldFrames.Load()) }
 
 // perMessage reports whether err, returned by Recv, is about one message
 // (the channel goes on) rather than final. This is the rule documented on
@@ -141,114 +141,6 @@ func perMessage(err error) bool {
 	return false
 }
 
-// inbox holds received messages until Recv takes them.
-type inbox struct {
-	mu    sync.Mutex
-	q     []item
-	head  int
-	max   int
-	end   error // terminal error, set by the reader as it exits
-	wake  chan struct{}
-	files fdQueue // received descriptors not yet claimed by a NODE_HANDLE
-}
-
-type item struct {
-	m   *Message
-	err error
-}
-
-func (in *inbox) init(max int) {
-	in.max = max
-	in.wake = make(chan struct{}, 1)
-}
-
-// push queues a message or a per-message error. It reports false when the
-// queue bound is exceeded.
-func (in *inbox) push(it item) bool {
-	in.mu.Lock()
-	if in.max > 0 && len(in.q)-in.head >= in.max {
-		in.mu.Unlock()
-		return false
-	}
-	in.q = append(in.q, it)
-	in.mu.Unlock()
-	select {
-	case in.wake <- struct{}{}:
-	default:
-	}
-	return true
-}
-
-// finish records the terminal error Recv returns once the queue is empty.
-// The first call wins.
-func (in *inbox) finish(err error) {
-	in.mu.Lock()
-	if in.end == nil {
-		in.end = err
-	}
-	in.mu.Unlock()
-}
-
-// dropHandles closes the handles of the messages still queued, for Close:
-// what nobody received is still the channel's. A message received after
-// Close has no handle (Handle returns nil), its HandleType still names the
-// type it came as.
-func (in *inbox) dropHandles() {
-	in.mu.Lock()
-	var hs []any
-	for i := in.head; i < len(in.q); i++ {
-		if m := in.q[i].m; m != nil && m.handle != nil {
-			hs = append(hs, m.handle)
-			m.handle = nil
-		}
-	}
-	in.mu.Unlock()
-	for _, h := range hs {
-		closeHandle(h)
-	}
-}
-
-// len returns the number of items queued.
-func (in *inbox) len() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return len(in.q) - in.head
-}
-
-// pending reports whether tryPop would return something.
-func (in *inbox) pending() bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.head < len(in.q) || in.end != nil
-}
-
-// tryPop takes the next queued item. ok is false when nothing is queued
-// and the reader has not finished; otherwise err may be the terminal error.
-func (in *inbox) tryPop() (m *Message, err error, ok bool) {
-	in.mu.Lock()
-	if in.head < len(in.q) {
-		it := in.q[in.head]
-		in.q[in.head] = item{}
-		in.head++
-		more := in.head < len(in.q)
-		if !more {
-			in.q = in.q[:0]
-			in.head = 0
-		}
-		in.mu.Unlock()
-		if more {
-			select {
-			case in.wake <- struct{}{}:
-			default:
-			}
-		}
-		return it.m, it.err, true
-	}
-	end := in.end
-	in.mu.Unlock()
-	return nil, end, end != nil
-}
-
 func (c *Channel) isClosing() bool {
 	select {
 	case <-c.closing:
@@ -258,25 +150,18 @@ func (c *Channel) isClosing() bool {
 	}
 }
 
-// report queues a non-fatal error for Recv.
-func (c *Channel) report(err error) {
-	if !c.in.push(item{err: err}) {
-		c.fail(ErrOverrun)
-	}
-}
+// report queues a per-message error for Recv, in order with the messages.
+func (c *Channel) report(err error) { c.in.push(item{err: err}) }
 
-// deliver queues a message for Recv.
-func (c *Channel) deliver(m *Message) error {
+// deliver queues a message for Recv. The queue's bound never refuses it:
+// the reader stops reading when the queue is full (see holding in
+// reader.go).
+func (c *Channel) deliver(m *Message) {
 	if m.handle != nil {
-		return c.deliverHandle(m) // an open Listener may take it (listener.go)
+		c.deliverHandle(m) // an open Listener may take it (listener.go)
+		return
 	}
-	if !c.in.push(item{m: m}) {
-		if m.handle != nil {
-			closeHandle(m.handle)
-		}
-		return ErrOverrun
-	}
-	return nil
+	c.in.push(item{m: m})
 }
 
 // trimFiles closes received descriptors beyond what any message could still

@@ -642,9 +642,10 @@ func (w *writer) drain(ctx context.Context, limit string) error {
 // V8 payload (serializer header and value, without the length prefix) in
 // advanced mode, such as Message.Raw returns. The payload is checked, so
 // that the peer never receives a frame it cannot parse; a V8 payload in
-// format 16 (what a Deno peer writes) is refused with ErrUnsupportedValue,
-// as Node 26 and earlier cannot read it: decode it and Send the value to
-// forward it. Otherwise SendRaw
+// format 16 (what a Deno peer writes) is refused with ErrUnsupportedValue
+// until the peer has sent one itself, as Node 26 and earlier cannot read
+// it (decode it and Send the value to forward it to such a peer).
+// Otherwise SendRaw
 // behaves as Send. The caller may reuse p after SendRaw returns.
 func (c *Channel) SendRaw(ctx context.Context, p []byte) error {
 	b, err := c.codec.appendRaw(c.w.getBuf(), p, c.opts.MaxMessageSize)

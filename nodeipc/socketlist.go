@@ -12,7 +12,10 @@ import (
 //
 //   - receiver: per connection key, how many net.Socket handles received
 //     with that key are still open; answers NODE_SOCKET_GET_COUNT and
-//     NODE_SOCKET_NOTIFY_CLOSE.
+//     NODE_SOCKET_NOTIFY_CLOSE. Deno's parent sends its own variant: the
+//     handle's key in socketListKey, and an id in each query that the
+//     answer repeats (NODE_SOCKET_COUNT with the id; NODE_SOCKET_CLOSE_ACK
+//     with the id instead of NODE_SOCKET_ALL_CLOSED).
 //   - sender: waiters for the peer's NODE_SOCKET_COUNT and
 //     NODE_SOCKET_ALL_CLOSED replies (SocketCount, NotifyClose).
 type socketLists struct {
@@ -24,15 +27,22 @@ type socketLists struct {
 
 	// idle lists, oldest first, the keys whose sockets are all closed.
 	// Node keeps such a key forever (and answers for it with a count of
-	// 0); here at most maxIdleKeys are kept, after which the key idle the
-	// longest is forgotten and treated like a key never seen.
-	idle    []idleKey
-	idleSeq uint64
+	// 0); here at most maxIdleKeys keys of at most maxIdleKeyBytes bytes
+	// in all are kept, after which the key idle the longest is forgotten
+	// and treated like a key never seen.
+	idle      []idleKey
+	idleSeq   uint64
+	idleBytes int // bytes of the keys in idle
 }
 
-// maxIdleKeys bounds the connection keys remembered without an open
-// socket.
-const maxIdleKeys = 1024
+// maxIdleKeys and maxIdleKeyBytes bound the connection keys remembered
+// without an open socket, by number and by bytes. Node's keys
+// (address:port:type:fd) are a few dozen bytes, so the count is what binds
+// with a Node peer; the bytes bound a peer that sends long keys.
+const (
+	maxIdleKeys     = 1024
+	maxIdleKeyBytes = 64 << 10
+)
 
 type idleKey struct {
 	key string
@@ -41,8 +51,30 @@ type idleKey struct {
 
 type recvList struct {
 	open        int
-	notifyClose bool   // a NOTIFY_CLOSE waits for open to reach 0
-	idleSeq     uint64 // when open last reached 0 (0: never, or open since)
+	notifyClose bool      // a NOTIFY_CLOSE waits for open to reach 0
+	closeIDs    []float64 // Deno's numbered NOTIFY_CLOSE queries waiting
+	idleSeq     uint64    // when open last reached 0 (0: never, or open since)
+}
+
+// maxCloseIDs bounds the numbered close queries waiting on one key (a
+// Deno parent sends one per server.close()); more are answered at once.
+const maxCloseIDs = 64
+
+// query is what identifies a socket-list query: Deno numbers them.
+type query struct {
+	id       float64
+	numbered bool
+}
+
+// allClosed posts the answers to the close queries that waited for key's
+// sockets to close.
+func allClosed(c *Channel, key string, node bool, ids []float64) {
+	if node {
+		c.postReply(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
+	}
+	for _, id := range ids {
+		c.postReply(field{"cmd", "NODE_SOCKET_CLOSE_ACK"}, field{"key", key}, field{"id", id})
+	}
 }
 
 type countReply struct {
@@ -70,31 +102,32 @@ func (s *socketLists) track(c *Channel, key string, conn net.Conn) *TrackedConn 
 	return &TrackedConn{Conn: conn, onClose: func() {
 		s.mu.Lock()
 		l.open--
-		reply := l.open == 0 && l.notifyClose
-		if reply {
-			l.notifyClose = false
-		}
+		var node bool
+		var ids []float64
 		if l.open == 0 {
+			node, ids = l.notifyClose, l.closeIDs
+			l.notifyClose, l.closeIDs = false, nil
 			s.markIdle(key, l)
 		}
 		s.mu.Unlock()
-		if reply {
-			c.postReply(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
-		}
+		allClosed(c, key, node, ids)
 	}}
 }
 
 // markIdle queues key, whose sockets are all closed, for forgetting, and
-// forgets the key idle the longest when more than maxIdleKeys are. s.mu is
-// held.
+// forgets the keys idle the longest while more than maxIdleKeys, or more
+// than maxIdleKeyBytes bytes of keys, are. s.mu is held.
 func (s *socketLists) markIdle(key string, l *recvList) {
 	s.idleSeq++
 	l.idleSeq = s.idleSeq
 	s.idle = append(s.idle, idleKey{key, s.idleSeq})
-	for len(s.idle) > maxIdleKeys {
+	s.idleBytes += len(key)
+	for len(s.idle) > maxIdleKeys || s.idleBytes > maxIdleKeyBytes {
 		old := s.idle[0]
+		s.idle[0] = idleKey{}
 		s.idle = s.idle[1:]
-		if ol := s.recv[old.key]; ol != nil && ol.idleSeq == old.seq && ol.open == 0 && !ol.notifyClose {
+		s.idleBytes -= len(old.key)
+		if ol := s.recv[old.key]; ol != nil && ol.idleSeq == old.seq && ol.open == 0 && !ol.notifyClose && len(ol.closeIDs) == 0 {
 			delete(s.recv, old.key)
 		}
 	}
@@ -104,7 +137,7 @@ func (s *socketLists) markIdle(key string, l *recvList) {
 }
 
 // handle reacts to a socket-list message from the peer.
-func (s *socketLists) handle(c *Channel, cmd, key string, count int) {
+func (s *socketLists) handle(c *Channel, cmd, key string, count int, q query) {
 	switch cmd {
 	case "NODE_SOCKET_GET_COUNT":
 		s.mu.Lock()
@@ -114,19 +147,31 @@ func (s *socketLists) handle(c *Channel, cmd, key string, count int) {
 			n = l.open
 		}
 		s.mu.Unlock()
-		if l != nil { // Node does not answer for an unknown key
+		switch {
+		case l == nil: // Node does not answer for an unknown key
+		case q.numbered:
+			c.postReply(field{"cmd", "NODE_SOCKET_COUNT"}, field{"key", key}, field{"id", q.id}, field{"count", n})
+		default:
 			c.postReply(field{"cmd", "NODE_SOCKET_COUNT"}, field{"key", key}, field{"count", n})
 		}
 	case "NODE_SOCKET_NOTIFY_CLOSE":
 		s.mu.Lock()
 		l := s.recv[key]
-		reply := l != nil && l.open == 0
+		reply := l != nil && (l.open == 0 || q.numbered && len(l.closeIDs) >= maxCloseIDs)
 		if l != nil && !reply {
-			l.notifyClose = true
+			if q.numbered {
+				l.closeIDs = append(l.closeIDs, q.id)
+			} else {
+				l.notifyClose = true
+			}
 		}
 		s.mu.Unlock()
 		if reply {
-			c.postReply(field{"cmd", "NODE_SOCKET_ALL_CLOSED"}, field{"key", key})
+			var ids []float64
+			if q.numbered {
+				ids = []float64{q.id}
+			}
+			allClosed(c, key, !q.numbered, ids)
 		}
 	case "NODE_SOCKET_COUNT":
 		s.answer(s.counts, key, countReply{n: count})

@@ -32,7 +32,7 @@ type rxHandle struct{ x *rxSocket }
 func importHandle(x *winpipe.Xfer) (rxHandle, error) {
 	s, err := winpipe.ImportSocket(&x.Info)
 	if err != nil {
-		return rxHandle{}, fmt.Errorf("%w: %v", ErrBadHandle, err)
+		return rxHandle{}, fmt.Errorf("%w: %w", ErrBadHandle, err)
 	}
 	return rxHandle{&rxSocket{s: s, conn: x.Conn}}, nil
 }
@@ -146,15 +146,13 @@ func (h txHandle) close() error {
 }
 
 // dupHandle makes the transport's duplicate of a TCP socket (a
-// *net.TCPListener, *net.TCPConn, *winpipe.Conn, or any syscall.Conn over a
-// TCP socket) and classifies it. Only TCP sockets travel on Windows.
+// *net.TCPListener, *net.TCPConn, *winpipe.Conn, an *os.File holding a
+// socket handle, or any syscall.Conn over a TCP socket) and classifies it.
+// Only TCP sockets travel on Windows.
 func dupHandle(h any) (txHandle, sockInfo, error) {
 	sc, ok := h.(syscall.Conn)
 	if !ok {
 		return txHandle{}, sockInfo{}, fmt.Errorf("%T is not a socket", h)
-	}
-	if _, isFile := h.(*os.File); isFile {
-		return txHandle{}, sockInfo{}, errors.New("an *os.File cannot be sent on Windows: send a *net.TCPListener or *net.TCPConn")
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
@@ -167,6 +165,9 @@ func dupHandle(h any) (txHandle, sockInfo, error) {
 		s := windows.Handle(fd)
 		info, operr = socketInfo(s)
 		if operr != nil {
+			if _, isFile := h.(*os.File); isFile {
+				operr = fmt.Errorf("the *os.File holds no socket: %w", operr)
+			}
 			return
 		}
 		if info.kind != kindStream || !info.inet() {

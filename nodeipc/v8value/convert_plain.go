@@ -3,11 +3,7 @@ package v8value
 import (
 	"math/big"
 	"reflect"
-)
-
-var (
-	anySliceType = reflect.TypeFor[[]any]()
-	anyMapType   = reflect.TypeFor[map[string]any]()
+	"strconv"
 )
 
 // plain converts a decoded value for an empty interface target: the Go
@@ -35,7 +31,7 @@ func (c *converter) plain(v any) (any, error) {
 		}
 		return x.Time(), nil
 	case *Object:
-		key := convKey{x, anyMapType}
+		key := convKey{x, reflect.TypeFor[map[string]any]()}
 		if m, ok := c.done[key]; ok {
 			return m.Interface(), nil
 		}
@@ -45,20 +41,21 @@ func (c *converter) plain(v any) (any, error) {
 			if _, undef := p.Value.(Undefined); undef {
 				continue
 			}
-			var e any
-			if err := c.assignField(reflect.ValueOf(&e).Elem(), p.Value, p.Key); err != nil {
+			e, err := c.plainIn(p.Value)
+			if err != nil {
+				prefixPath(err, "."+p.Key)
 				return nil, err
 			}
 			m[p.Key] = e
 		}
 		return m, nil
 	case *Array:
-		key := convKey{x, anySliceType}
+		key := convKey{x, reflect.TypeFor[[]any]()}
 		if s, ok := c.done[key]; ok {
 			return s.Interface(), nil
 		}
 		if x.Sparse {
-			s, err := c.toSlice(anySliceType, x)
+			s, err := c.toSlice(reflect.TypeFor[[]any](), x)
 			if err != nil {
 				return nil, err
 			}
@@ -68,11 +65,30 @@ func (c *converter) plain(v any) (any, error) {
 		s := make([]any, len(x.Elements))
 		c.done[key] = reflect.ValueOf(s)
 		for i, e := range x.Elements {
-			if err := c.assignAt(reflect.ValueOf(s).Index(i), e, i); err != nil {
+			p, err := c.plainIn(e)
+			if err != nil {
+				prefixPath(err, "["+strconv.Itoa(i)+"]")
 				return nil, err
 			}
+			s[i] = p
 		}
 		return s, nil
 	}
 	return v, nil
+}
+
+// plainIn converts a value inside an object or array one level deeper, as
+// assign would into an empty interface, without going through reflection.
+func (c *converter) plainIn(v any) (any, error) {
+	c.depth++
+	if c.depth > c.max {
+		c.depth--
+		return nil, ErrMaxDepth
+	}
+	if hd, ok := v.(*HostObject); ok {
+		v = hd.Value
+	}
+	p, err := c.plain(v)
+	c.depth--
+	return p, err
 }

@@ -111,3 +111,32 @@ func checkPlain(t *testing.T, v any, depth int) {
 		t.Fatalf("Unmarshal into any gave a %T", v)
 	}
 }
+
+// BenchmarkUnmarshalAny: a typical message (a jest-worker call with an
+// object argument) into any, which builds encoding/json's types, against
+// Decode's exact representation.
+func BenchmarkUnmarshalAny(b *testing.B) {
+	arg := &Object{Props: []Property{{Key: "id", Value: int(42)}, {Key: "name", Value: "job"},
+		{Key: "tags", Value: NewArray("a", "b", "c")}, {Key: "weight", Value: Double(0.5)}}}
+	data, err := Marshal(NewArray(int(1), false, "add", NewArray(arg, int(3))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("UnmarshalAny", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v any
+			if err := Unmarshal(data, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

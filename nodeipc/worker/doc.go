@@ -46,7 +46,8 @@
 // With Options.Concurrency above 1 replies come in the order the methods
 // finish; progress of a request always comes before its reply. A message
 // that is not a request (not an object with a string method) is reported to
-// Options.OnError and otherwise ignored. The Node side, complete:
+// Options.OnError and otherwise ignored (docs/ENVELOPE.md in the repository
+// has the envelope in full). The Node side, complete:
 //
 //	const calls = new Map();
 //	let nextId = 0;

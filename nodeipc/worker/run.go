@@ -33,7 +33,8 @@ const DefaultMaxQueuedMessages = 1 << 16
 // DefaultShutdownTimeout), then the channel is closed and the parent sees
 // 'disconnect'. It returns the exit code for os.Exit:
 //
-//   - 0 when fn returned nil;
+//   - 0 when fn returned nil, or the context's error once it ended (a
+//     signal, or the channel's end);
 //   - 1 when fn returned an error, or the shutdown failed (both printed on
 //     standard error);
 //   - 2 when the process has no channel (not started by Node with one) or
@@ -73,7 +74,7 @@ func runOn(ch *nodeipc.Channel, fn func(ctx context.Context, ch *nodeipc.Channel
 		stop() // a second signal takes the default action
 	}()
 	code := 0
-	if err := fn(ctx, ch); err != nil {
+	if err := fn(ctx, ch); err != nil && !(ctx.Err() != nil && errors.Is(err, ctx.Err())) {
 		fmt.Fprintf(stderr, "%s: %v\n", progName(), err)
 		code = 1
 	}

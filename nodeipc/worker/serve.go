@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -61,10 +60,8 @@ func (o *Options) report(err error) {
 		o.OnError(err)
 		return
 	}
-	stderrLog.Print(err)
+	fmt.Fprintf(os.Stderr, "%s: %v\n", progName(), err)
 }
-
-var stderrLog = log.New(os.Stderr, "", log.LstdFlags)
 
 // Serve receives the messages of ch and hands each to h, running at most
 // Options.Concurrency handlers at once, until the channel ends, ctx ends or
@@ -72,13 +69,18 @@ var stderrLog = log.New(os.Stderr, "", log.LstdFlags)
 // and returns. Handlers get a context that ends with ctx or the channel.
 //
 // What goes wrong with one message (it could not be read, its handler
-// failed or panicked) is passed to Options.OnError and Serve goes on. Serve
+// failed or panicked) is passed to Options.OnError and Serve goes on; a
+// handler error once the channel has ended is not (the end is what Serve
+// reports). Serve
 // returns nil when the channel ended normally (the peer disconnected or
 // exited, or ch was closed), ctx ended, or a handler stopped it; otherwise
 // the error that ended the channel (such as nodeipc.ErrOverrun). It never
 // closes ch.
 func Serve(ctx context.Context, ch *nodeipc.Channel, h Handler, opts *Options) error {
-	ctx, cancel := context.WithCancel(ctx)
+	// Handlers get a context that also ends with the channel; the loop
+	// itself runs until Messages ends, so that it sees why the channel
+	// ended.
+	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(ch.Context(), cancel)()
 
@@ -88,13 +90,14 @@ func Serve(ctx context.Context, ch *nodeipc.Channel, h Handler, opts *Options) e
 	stopped := make(chan struct{})
 	handle := func(m *nodeipc.Message) {
 		defer func() { <-slots }()
-		err := safeServe(ctx, h, ch, m)
+		err := safeServe(hctx, h, ch, m)
 		switch {
 		case err == nil:
 		case errors.Is(err, ErrStop):
 			stopOnce.Do(func() { close(stopped) })
-		case ctx.Err() != nil && endedNormally(ch.Err()):
-			// The channel ended under the handler: nobody to answer.
+		case ch.Err() != nil:
+			// The channel ended under the handler: nobody to answer,
+			// and the end itself is what Serve reports.
 		default:
 			opts.report(err)
 		}

@@ -216,3 +216,27 @@ func TestCallDecodeKeepsCause(t *testing.T) {
 		t.Errorf("Decode error %v: want an InvalidParams *worker.Error wrapping a *nodeipc.DecodeError", err)
 	}
 }
+
+// TestServeReturnsFailure: a channel that breaks (here the peer sends a
+// message over MaxMessageSize while the handler is busy) ends Serve with
+// that error; the handler's own failure after the end is not reported.
+func TestServeReturnsFailure(t *testing.T) {
+	peer, ch := nodeipctest.NewPair(t, &nodeipctest.Options{Worker: &nodeipc.Options{MaxMessageSize: 64}})
+	ctx := testCtx(t)
+	var reported []error
+	busy := worker.HandlerFunc(func(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
+		<-ctx.Done() // ends with the channel
+		return ctx.Err()
+	})
+	go func() {
+		peer.Send(ctx, 1)
+		peer.Send(ctx, strings.Repeat("x", 100))
+	}()
+	err := worker.Serve(ctx, ch, busy, &worker.Options{OnError: func(err error) { reported = append(reported, err) }})
+	if !errors.Is(err, nodeipc.ErrMessageTooLarge) {
+		t.Errorf("Serve = %v, want ErrMessageTooLarge", err)
+	}
+	if len(reported) != 0 {
+		t.Errorf("reported %v after the channel ended", reported)
+	}
+}

@@ -85,18 +85,36 @@ var workerModes = map[string]func() int{
 		return worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
 			for i := 0; i < n; i++ {
 				msg := map[string]int{"seq": i}
-				if err := ch.Post(msg); errors.Is(err, nodeipc.ErrPostWouldBlock) {
+				err := ch.Post(msg)
+				if errors.Is(err, nodeipc.ErrPostWouldBlock) {
 					err = ch.Send(ctx, msg) // back-pressure: wait for room
-				} else if err != nil {
+				}
+				if err != nil {
 					return err
 				}
 			}
 			return nil // Run flushes what is still queued
 		}, &nodeipc.Options{MaxBufferedBytes: 64 << 10})
 	},
+	"fail": func() int {
+		return worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
+			ch.Post("before the failure")
+			return errors.New("the job failed")
+		}, nil)
+	},
+	"wait": func() int {
+		return worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
+			if err := ch.Send(ctx, "waiting"); err != nil {
+				return err
+			}
+			<-ctx.Done() // SIGTERM
+			ch.Post("terminated")
+			return ctx.Err()
+		}, nil)
+	},
 	"http": func() int {
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if m := worker.Message(r); m != nil {
+			if m := worker.RequestMessage(r); m != nil {
 				var via struct{ Via string }
 				m.Decode(&via)
 				w.Header().Set("X-Message", via.Via)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tool recipes (examples/): installs the Node tools pinned in
-# examples/package.json (pm2, execa, workerpool, vscode-jsonrpc, throng) and
+# examples/package.json (pm2, execa, workerpool, vscode-jsonrpc, throng,
+# jest-worker, tinypool) and
 # runs each recipe against the real tool with a Go worker. Needs the pinned
 # Node binaries (installed by scripts/test.sh's npm ci, or here when missing).
 set -euo pipefail

@@ -48,3 +48,84 @@ wine_teardown() {
   "$(dirname "$WINE")/wineserver" -k 2>/dev/null || true
   case "$WINEPREFIX" in */nodeipc-wine.*) rm -rf "$WINEPREFIX" ;; esac
 }
+
+# Windows Node 24 and later abort at start-up under wine 8 (V8 reserves its
+# pointer tables with placeholder reservations, VirtualAlloc2/MapViewOfFile3,
+# which wine 8 lacks). Debian 12 ships wine 8 and bookworm-backports has no
+# wine; Debian 13 (trixie) ships wine 10, which runs them. wine10_setup
+# builds a minimal trixie root with debootstrap (cached in
+# $NODEIPC_WINE10_ROOT, default .cache/wine-trixie), installs trixie's
+# wine64 in it, bind-mounts /proc, /dev, /tmp (and $TMPDIR) and the checkout
+# at their own paths, so that a path means the same inside and out, and
+# writes a wrapper that runs that wine64 on a fresh prefix of its own.
+# After it, WINE10 is the wrapper (use it as WINE is used);
+# wine10_teardown stops its wineserver, unmounts and removes the prefix.
+WINE10_ROOT=${NODEIPC_WINE10_ROOT:-$PWD/.cache/wine-trixie}
+WINE10_MOUNTS=()
+
+wine10_missing() {
+  if [ -x "$WINE10_ROOT/usr/lib/wine/wine64" ]; then [ "$(id -u)" = 0 ] || echo "mounting the wine 10 root needs root"; return 0; fi
+  if [ "$(id -u)" != 0 ]; then echo "wine 10 (Debian 13's wine64, for Windows Node 24 and later) needs root to build its root"; return 0; fi
+  if ! command -v apt-get >/dev/null; then echo "wine 10 needs debootstrap from apt-get"; return 0; fi
+}
+
+wine10_mount() { # SRC DST
+  mkdir -p "$2"
+  mount --bind "$1" "$2" && WINE10_MOUNTS=("$2" "${WINE10_MOUNTS[@]}")
+}
+
+# wine10_unmount_stale unmounts whatever a killed run left mounted under the
+# root (its /tmp and checkout are bind mounts: removing or rebuilding the
+# root with them mounted would reach the real ones). It fails if any stay.
+wine10_unmount_stale() {
+  local m
+  for m in $(awk -v r="$WINE10_ROOT/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+  ! awk -v r="$WINE10_ROOT/" 'index($2, r) == 1 {found=1} END {exit !found}' /proc/mounts
+}
+
+wine10_setup() {
+  local r=$WINE10_ROOT
+  wine10_unmount_stale || { echo "mounts under $r remain; not touching it"; return 1; }
+  if [ ! -x "$r/usr/lib/wine/wine64" ]; then
+    echo "building a Debian 13 root with wine 10 in $r"
+    command -v debootstrap >/dev/null ||
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; } ||
+      return 1
+    rm -rf "$r"
+    mkdir -p "$r"
+    debootstrap --variant=minbase trixie "$r" http://deb.debian.org/debian >/dev/null || return 1
+    cp /etc/resolv.conf "$r/etc/resolv.conf"
+    wine10_mount /proc "$r/proc" && wine10_mount /dev "$r/dev" || return 1
+    chroot "$r" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wine64 >/dev/null' || return 1
+  else
+    wine10_mount /proc "$r/proc" && wine10_mount /dev "$r/dev" || return 1
+  fi
+  cp /etc/hosts "$r/etc/hosts" # name look-ups ('localhost') as on the host
+  wine10_mount /tmp "$r/tmp" || return 1
+  local t=${TMPDIR:-/tmp}
+  case "$t" in /tmp | /tmp/*) ;; *) wine10_mount "$t" "$r$t" || return 1 ;; esac
+  wine10_mount "$PWD" "$r$PWD" || return 1
+  export WINE10_PREFIX WINE10
+  WINE10_PREFIX=$(mktemp -d /tmp/nodeipc-wine10.XXXXXX)
+  WINE10=$WINE10_PREFIX.run
+  cat >"$WINE10" <<EOS
+#!/bin/sh
+exec chroot '$r' env WINEPREFIX='$WINE10_PREFIX' XDG_RUNTIME_DIR='$WINE10_PREFIX' WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' WINEARCH=win64 /usr/lib/wine/wine64 "\$@"
+EOS
+  chmod +x "$WINE10"
+  echo "wine 10: $(chroot "$r" /usr/lib/wine/wine64 --version)"
+  "$WINE10" wineboot -i >/dev/null 2>&1
+}
+
+wine10_teardown() {
+  if [ -n "${WINE10_PREFIX:-}" ]; then
+    chroot "$WINE10_ROOT" env WINEPREFIX="$WINE10_PREFIX" /usr/lib/wine/wineserver -k 2>/dev/null || true
+    case "$WINE10_PREFIX" in /tmp/nodeipc-wine10.*) rm -rf "$WINE10_PREFIX" "$WINE10_PREFIX.run" ;; esac
+  fi
+  local m
+  for m in "${WINE10_MOUNTS[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+  WINE10_MOUNTS=()
+}

@@ -1,9 +1,8 @@
 'use strict';
 // Node parent that checks cmd/go-child's robustness (compat_gochild_test.go).
 //   node go-child-parent.js SCENARIO GO_CHILD [ARGS...]
-// Exits non-zero on any failure; the flood scenario prints one JSON line
-// (its measurements) on stdout.
-const { fork, spawn } = require('node:child_process');
+// Exits non-zero on any failure.
+const { fork } = require('node:child_process');
 const net = require('node:net');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
@@ -91,53 +90,6 @@ const scenarios = {
     child.disconnect();
     assert.deepStrictEqual(await exited, { code: 0, signal: null }, 'go-child exit');
     console.log(`echo-handles: ${N + 2} handles, go-child fds ${before} -> ${after}, server.close() completed`);
-  },
-
-  // A peer that writes `1\n` as fast as it can and never reads the echoes:
-  // the channel is an ordinary stdio pipe (a socketpair, as 'ipc' is) at
-  // fd 3, so Node writes raw bytes and reads nothing. args: MAX_MIB, the
-  // most to write. Prints {code, signal, written, hwmKiB, stderr}.
-  async flood() {
-    const maxBytes = Number(args[0] || 256) << 20;
-    const child = spawn(goChild, ['echo'], {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_CHANNEL_FD: '3', NODE_CHANNEL_SERIALIZATION_MODE: 'json' },
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d) => { if (stderr.length < 4096) stderr += d; });
-    const sock = child.stdio[3];
-    sock.pause(); // never read the echoes
-    sock.on('error', () => {}); // EPIPE once the child gives up
-    let hwm = 0;
-    const sample = () => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwm = Math.max(hwm, Number(m[1]));
-      } catch { /* exited */ }
-    };
-    const timer = setInterval(sample, 10);
-    const exited = new Promise((r) => child.on('exit', (code, signal) => { sample(); r({ code, signal }); }));
-    let done = false;
-    exited.then(() => { done = true; });
-    const chunk = Buffer.from('1\n'.repeat(32 << 10));
-    let written = 0;
-    while (!done && written < maxBytes && !sock.destroyed) {
-      sample();
-      const ok = sock.write(chunk);
-      written += chunk.length;
-      if (!ok) {
-        await Promise.race([new Promise((r) => sock.once('drain', r)), exited]);
-      }
-    }
-    let kill;
-    const timeout = new Promise((r) => { kill = setTimeout(() => r({ code: null, signal: 'timeout' }), 30000); });
-    const ex = await Promise.race([exited, timeout]);
-    clearTimeout(kill);
-    if (ex.signal === 'timeout') { child.kill('SIGKILL'); await exited; }
-    clearInterval(timer);
-    sock.destroy();
-    console.log(JSON.stringify({ ...ex, written, hwmKiB: hwm, stderr }));
   },
 };
 

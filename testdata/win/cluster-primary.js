@@ -92,8 +92,8 @@ async function main() {
   const port = await freePort();
   const workers = [fork(port), fork(port)];
   const names = workers.map((w, i) => name(w, i + 1));
-  for (const w of workers) {
-    const [addr] = await once(w, 'listening');
+  // Both listeners at once: a worker may be listening before the other.
+  for (const [addr] of await Promise.all(workers.map((w) => once(w, 'listening')))) {
     assert.strictEqual(addr.port, port, 'listening port');
   }
   let counts = await load(port, 100);

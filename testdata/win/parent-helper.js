@@ -85,6 +85,32 @@ const scenarios = {
     assert.deepStrictEqual(await ex, { code: 0, signal: null });
   },
 
+  // Messages sent after a handle arrive after it, in order, each with its
+  // handle: a socket, a server, 50 messages, the server again with
+  // keepOpen, 50 messages (the Linux suite's order scenario, TCP only:
+  // Node passes no dgram handles on Windows).
+  async order() {
+    const child = fork('report', [], { execPath: goHelper, execArgv: [], serialization });
+    const next = inbox(child);
+    const server = net.createServer({ pauseOnConnect: true }, (s) => child.send({ seq: 0 }, s));
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const client = get(server.address().port);
+    let seq = 1;
+    const [first] = await next('socket report');
+    assert.deepStrictEqual(first, { got: { seq: 0 }, type: 'net.Socket', key: '4:127.0.0.1:0' });
+    const want = [];
+    child.send({ seq }, server); want.push({ got: { seq: seq++ }, type: 'net.Server', key: '' });
+    for (let i = 0; i < 50; i++) { child.send({ seq }); want.push({ got: { seq: seq++ }, type: '', key: '' }); }
+    child.send({ seq }, server, { keepOpen: true }); want.push({ got: { seq: seq++ }, type: 'net.Server', key: '' });
+    for (let i = 0; i < 50; i++) { child.send({ seq }); want.push({ got: { seq: seq++ }, type: '', key: '' }); }
+    for (const w of want) assert.deepStrictEqual((await next('report'))[0], w);
+    assert.strictEqual(await client, 'report');
+    server.close();
+    const ex = exited(child);
+    child.disconnect();
+    assert.deepStrictEqual(await ex, { code: 0, signal: null });
+  },
+
   // 1,000 socket transfers: the Go child's handle count stays flat.
   async 'handle-count'() {
     const child = fork('count', [], { execPath: goHelper, execArgv: [], serialization });

@@ -5,7 +5,8 @@
 // as {id, type: 'execa:ipc:request', message} and is acknowledged with
 // {id, type: 'execa:ipc:response', message: true} (true: a listener is
 // there) before it is handled. gracefulCancel's {type: 'execa:ipc:cancel',
-// message: reason} makes it exit 0.
+// message: reason} makes it exit 0. worker.Run writes every message still
+// queued before the process exits.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"os"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
+	"github.com/nodeipc/nodeipc-go/nodeipc/worker"
 )
 
 type job struct {
@@ -41,64 +43,46 @@ type strictResponse struct {
 }
 
 func main() {
-	ch, err := nodeipc.FromEnv(nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(2)
-	}
-	defer ch.Close()
-	os.Exit(serve(ch))
+	os.Exit(worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
+		return worker.Serve(ctx, ch, worker.HandlerFunc(handle), nil)
+	}, nil))
 }
 
-func serve(ch *nodeipc.Channel) int {
-	ctx := context.Background()
-	for {
-		m, err := ch.Recv(ctx)
+// handle answers one message; worker.Serve logs the errors it returns and
+// goes on.
+func handle(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
+	var e envelope
+	if err := m.Decode(&e); err != nil {
+		return fmt.Errorf("not an object: %w", err)
+	}
+	var j job
+	switch e.Type {
+	case "execa:ipc:cancel":
+		fmt.Fprintln(os.Stderr, "worker: canceled")
+		return worker.ErrStop
+	case "execa:ipc:request":
+		var r strictRequest
+		err := m.Decode(&r)
+		if err := ch.Send(ctx, strictResponse{ID: r.ID, Type: "execa:ipc:response", Message: true}); err != nil {
+			return err
+		}
 		if err != nil {
-			if ch.Connected() {
-				fmt.Fprintln(os.Stderr, "worker:", err)
-				continue // a message we could not read; the channel goes on
-			}
-			return 0 // the parent disconnected or exited
+			return fmt.Errorf("not a job: %w", err)
 		}
-		var e envelope
-		if err := m.Decode(&e); err != nil {
-			fmt.Fprintln(os.Stderr, "worker: not an object:", err)
-			continue
-		}
-		var j job
-		switch e.Type {
-		case "execa:ipc:cancel":
-			fmt.Fprintln(os.Stderr, "worker: canceled")
-			return 0
-		case "execa:ipc:request":
-			var r strictRequest
-			err := m.Decode(&r)
-			if err := ch.Send(ctx, strictResponse{ID: r.ID, Type: "execa:ipc:response", Message: true}); err != nil {
-				return 1
-			}
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "worker: not a job:", err)
-				continue
-			}
-			j = r.Message
-		default:
-			if err := m.Decode(&j); err != nil {
-				fmt.Fprintln(os.Stderr, "worker: not a job:", err)
-				continue
-			}
-		}
-		var reply any
-		switch j.Op {
-		case "square":
-			reply = map[string]int{"square": j.N * j.N}
-		case "ping":
-			reply = "pong"
-		default:
-			reply = map[string]string{"error": "unknown op " + j.Op}
-		}
-		if err := ch.Send(ctx, reply); err != nil {
-			return 1
+		j = r.Message
+	default:
+		if err := m.Decode(&j); err != nil {
+			return fmt.Errorf("not a job: %w", err)
 		}
 	}
+	var reply any
+	switch j.Op {
+	case "square":
+		reply = map[string]int{"square": j.N * j.N}
+	case "ping":
+		reply = "pong"
+	default:
+		reply = map[string]string{"error": "unknown op " + j.Op}
+	}
+	return ch.Send(ctx, reply)
 }

@@ -10,10 +10,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
+	"github.com/nodeipc/nodeipc-go/nodeipc/worker"
 )
 
 type message struct {
@@ -31,59 +31,43 @@ type rpcError struct {
 }
 
 func main() {
-	ch, err := nodeipc.FromEnv(nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(2)
-	}
-	defer ch.Close()
-	os.Exit(serve(ch))
+	os.Exit(worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
+		return worker.Serve(ctx, ch, worker.HandlerFunc(handle), nil)
+	}, nil))
 }
 
-func serve(ch *nodeipc.Channel) int {
-	ctx := context.Background()
-	for {
-		m, err := ch.Recv(ctx)
-		if err != nil {
-			if ch.Connected() {
-				fmt.Fprintln(os.Stderr, "worker:", err)
-				continue
-			}
-			return 0 // the client disconnected or exited
-		}
-		var req message
-		if err := m.Decode(&req); err != nil || req.Method == "" {
-			continue // not a request or notification
-		}
-		if req.ID == nil { // a notification
-			if req.Method == "exit" {
-				return 0
-			}
-			continue
-		}
-		resp := message{JSONRPC: "2.0", ID: req.ID}
-		switch req.Method {
-		case "add":
-			var p struct{ A, B float64 }
-			if err := json.Unmarshal(req.Params, &p); err != nil {
-				resp.Error = &rpcError{Code: -32602, Message: err.Error()}
-				break
-			}
-			note := message{JSONRPC: "2.0", Method: "progress", Params: json.RawMessage(`{"working":"add"}`)}
-			if err := ch.Send(ctx, note); err != nil {
-				return 1
-			}
-			resp.Result = p.A + p.B
-		case "echo":
-			resp.Result = req.Params
-		default:
-			resp.Error = &rpcError{Code: -32601, Message: "Unhandled method " + req.Method}
-		}
-		if resp.Result == nil && resp.Error == nil {
-			resp.Result = json.RawMessage("null")
-		}
-		if err := ch.Send(ctx, resp); err != nil {
-			return 1
-		}
+// handle answers one JSON-RPC message.
+func handle(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
+	var req message
+	if err := m.Decode(&req); err != nil || req.Method == "" {
+		return nil // not a request or notification
 	}
+	if req.ID == nil { // a notification
+		if req.Method == "exit" {
+			return worker.ErrStop
+		}
+		return nil
+	}
+	resp := message{JSONRPC: "2.0", ID: req.ID}
+	switch req.Method {
+	case "add":
+		var p struct{ A, B float64 }
+		if err := json.Unmarshal(req.Params, &p); err != nil {
+			resp.Error = &rpcError{Code: -32602, Message: err.Error()}
+			break
+		}
+		note := message{JSONRPC: "2.0", Method: "progress", Params: json.RawMessage(`{"working":"add"}`)}
+		if err := ch.Send(ctx, note); err != nil {
+			return err
+		}
+		resp.Result = p.A + p.B
+	case "echo":
+		resp.Result = req.Params
+	default:
+		resp.Error = &rpcError{Code: -32601, Message: "Unhandled method " + req.Method}
+	}
+	if resp.Result == nil && resp.Error == nil {
+		resp.Result = json.RawMessage("null")
+	}
+	return ch.Send(ctx, resp)
 }

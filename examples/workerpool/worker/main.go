@@ -13,6 +13,9 @@
 //   - {id, method: '__workerpool-cleanup__'} (sent after a task timed out or
 //     was canceled) is answered with {id, method: '__workerpool-cleanup__',
 //     error: null}.
+//
+// worker.Run opens the channel, and when serve returns it writes every
+// message still queued before the process exits.
 package main
 
 import (
@@ -23,6 +26,7 @@ import (
 	"sort"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc"
+	"github.com/nodeipc/nodeipc-go/nodeipc/worker"
 )
 
 const (
@@ -77,65 +81,46 @@ var methods = map[string]func(params []float64, emit func(any) error) (any, erro
 }
 
 func main() {
-	ch, err := nodeipc.FromEnv(nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(2)
-	}
-	defer ch.Close()
-	os.Exit(serve(ch))
+	os.Exit(worker.Run(func(ctx context.Context, ch *nodeipc.Channel) error {
+		if err := ch.Send(ctx, "ready"); err != nil {
+			return err
+		}
+		return worker.Serve(ctx, ch, worker.HandlerFunc(handle), nil)
+	}, nil))
 }
 
-func serve(ch *nodeipc.Channel) int {
-	ctx := context.Background()
-	if err := ch.Send(ctx, "ready"); err != nil {
-		return 1
+// handle answers one message of workerpool's protocol.
+func handle(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error {
+	var s string
+	if m.Decode(&s) == nil {
+		if s == terminate {
+			return worker.ErrStop
+		}
+		return nil
 	}
-	for {
-		m, err := ch.Recv(ctx)
-		if err != nil {
-			if ch.Connected() {
-				fmt.Fprintln(os.Stderr, "worker:", err)
-				continue
-			}
-			return 0 // the pool disconnected or exited
-		}
-		var s string
-		if m.Decode(&s) == nil {
-			if s == terminate {
-				return 0
-			}
-			continue
-		}
-		var req request
-		if err := m.Decode(&req); err != nil {
-			fmt.Fprintln(os.Stderr, "worker: bad request:", err)
-			continue
-		}
-		if req.Method == cleanup {
-			if err := ch.Send(ctx, map[string]any{"id": req.ID, "method": cleanup, "error": nil}); err != nil {
-				return 1
-			}
-			continue
-		}
-		resp := response{ID: req.ID}
-		if req.Method == "methods" {
-			names := []string{"methods"}
-			for n := range methods {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			resp.Result = names
-		} else if f, ok := methods[req.Method]; ok {
-			emit := func(p any) error { return ch.Send(ctx, event{ID: req.ID, IsEvent: true, Payload: p}) }
-			if resp.Result, err = f(req.Params, emit); err != nil {
-				resp.Error = &jsError{Name: "Error", Message: err.Error()}
-			}
-		} else {
-			resp.Error = &jsError{Name: "Error", Message: fmt.Sprintf("Unknown method %q", req.Method)}
-		}
-		if err := ch.Send(ctx, resp); err != nil {
-			return 1
-		}
+	var req request
+	if err := m.Decode(&req); err != nil {
+		return err // logged; the worker goes on
 	}
+	if req.Method == cleanup {
+		return ch.Send(ctx, map[string]any{"id": req.ID, "method": cleanup, "error": nil})
+	}
+	resp := response{ID: req.ID}
+	if req.Method == "methods" {
+		names := []string{"methods"}
+		for n := range methods {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		resp.Result = names
+	} else if f, ok := methods[req.Method]; ok {
+		emit := func(p any) error { return ch.Send(ctx, event{ID: req.ID, IsEvent: true, Payload: p}) }
+		var err error
+		if resp.Result, err = f(req.Params, emit); err != nil {
+			resp.Error = &jsError{Name: "Error", Message: err.Error()}
+		}
+	} else {
+		resp.Error = &jsError{Name: "Error", Message: fmt.Sprintf("Unknown method %q", req.Method)}
+	}
+	return ch.Send(ctx, resp)
 }

@@ -13,6 +13,12 @@
 //	         malformed.go).
 //	start NODE SCRIPT
 //	         run directly: Go as the parent (nodeipc.Start) of a Node child.
+//	primary POLICY NODE SCRIPT GO_CHILD
+//	         run directly: Go as a cluster primary ("rr" or "none") of a Node
+//	         worker and a go-child http-worker (see primary.go).
+//	report   answer every message with {got, type, key} (the message as
+//	         received, its handle type and socket-list key), writing
+//	         "report" on a received connection and closing every handle.
 //	count    close every socket received; answer {"handles":N,"slot":S} (this
 //	         process's handle count, and the handle-table slot a new handle
 //	         gets) to {"count":true}.
@@ -21,6 +27,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +52,12 @@ func run() int {
 		return malformedParent()
 	case "malformed-child":
 		return malformedChild()
+	case "primary":
+		if err := primary(os.Args[2], os.Args[3], os.Args[4], os.Args[5]); err != nil {
+			fmt.Fprintln(os.Stderr, "go-helper:", err)
+			return 1
+		}
+		return 0
 	case "start":
 		if err := startNode(os.Args[2], os.Args[3]); err != nil {
 			fmt.Fprintln(os.Stderr, "go-helper:", err)
@@ -64,6 +77,8 @@ func run() int {
 		f = sends
 	case "count":
 		f = count
+	case "report":
+		f = reportAll
 	default:
 		fmt.Fprintln(os.Stderr, "go-helper: unknown mode", os.Args[1])
 		return 2
@@ -121,6 +136,33 @@ func sends(ch *nodeipc.Channel) error {
 	}
 	_ = m
 	return ch.Close()
+}
+
+func reportAll(ch *nodeipc.Channel) error {
+	ctx := context.Background()
+	for {
+		m, err := ch.Recv(ctx)
+		if errors.Is(err, nodeipc.ErrDisconnected) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c := m.Conn(); c != nil {
+			io.WriteString(c, "report")
+		}
+		if h, ok := m.Handle().(io.Closer); ok {
+			h.Close()
+		}
+		type reply struct {
+			Got  json.RawMessage `json:"got"`
+			Type string          `json:"type"`
+			Key  string          `json:"key"`
+		}
+		if err := ch.Send(ctx, reply{Got: m.Raw(), Type: m.HandleType(), Key: m.Key()}); err != nil {
+			return err
+		}
+	}
 }
 
 var procGetProcessHandleCount = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetProcessHandleCount")

@@ -1,0 +1,83 @@
+//go:build linux
+
+package compat
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/nodeipc/nodeipc-go/internal/nodetest"
+)
+
+// stallResult is what stall-parent.js prints.
+type stallResult struct {
+	OK        bool
+	Alive     bool
+	Echoes    int
+	Code      any
+	HwmKiB    int64
+	SentKiB   int64
+	UnreadKiB int64
+	Clients   int
+	Stderr    string
+	Error     string
+}
+
+// Receive back-pressure against real Node, every pinned version, both
+// serializations. A Node parent sends go-child 100,000 messages of 1 KiB
+// and reads nothing for 5 s, then reads:
+//
+//   - raw: go-child echo on the channel's socket spoken by hand, the parent
+//     pausing the socket. go-child's echo loop waits in Send, its receive
+//     queue fills and it stops reading: most of the 100 MB stays unread on
+//     the Node side, go-child stays alive under 96 MiB peak RSS (it used to
+//     end the channel with ErrQueueFull), and every echo arrives in order.
+//   - fork: go-child serve, forked, with 10 accepted connections handed over
+//     among the messages; the parent blocks its event loop for the stall.
+//     Every echo arrives in order and every client is served.
+func TestGoChildStallBackPressure(t *testing.T) {
+	const n, stallMS, size, sockets = 100000, 5000, 1024, 10
+	const maxHwmKiB = 96 << 10
+	for _, node := range nodetest.Binaries(t) {
+		for _, mode := range []string{"json", "advanced"} {
+			for _, scenario := range []string{"raw", "fork"} {
+				t.Run(node.Name+"/"+mode+"/"+scenario, func(t *testing.T) {
+					cmd := node.Command(t, nodetest.Script(t, "stall-parent.js"), scenario, goChild,
+						fmt.Sprint(n), fmt.Sprint(stallMS), fmt.Sprint(size), fmt.Sprint(sockets))
+					cmd.Env = append(cmd.Environ(), "NODEIPC_SERIALIZATION="+mode)
+					var out bytes.Buffer
+					cmd.Stdout = &out
+					runErr := cmd.Run()
+					var res stallResult
+					if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+						t.Fatalf("stall-parent.js (%v) printed %q: %v", runErr, out.String(), err)
+					}
+					t.Logf("%s: %+v", scenario, res)
+					if !res.OK || runErr != nil {
+						t.Errorf("stall-parent.js %s: %v, %+v", scenario, runErr, res)
+					}
+					if !res.Alive || res.Echoes != n || res.Stderr != "" {
+						t.Errorf("go-child alive %v, %d echoes of %d, stderr %q", res.Alive, res.Echoes, n, res.Stderr)
+					}
+					if res.HwmKiB == 0 || res.HwmKiB > maxHwmKiB {
+						t.Errorf("go-child peak RSS %d KiB, want at most %d KiB", res.HwmKiB, maxHwmKiB)
+					}
+					switch scenario {
+					case "raw":
+						// go-child stopped reading: at least half of what
+						// was sent was still unread at the end of the stall.
+						if res.UnreadKiB < res.SentKiB/2 {
+							t.Errorf("go-child read %d of %d KiB during the stall: it did not stop reading", res.SentKiB-res.UnreadKiB, res.SentKiB)
+						}
+					case "fork":
+						if res.Clients != sockets {
+							t.Errorf("%d of %d clients served", res.Clients, sockets)
+						}
+					}
+				})
+			}
+		}
+	}
+}
