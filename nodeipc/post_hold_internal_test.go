@@ -22,7 +22,7 @@ import (
 // (which would write them at a time of its own) cannot come in between.
 func TestPostCoalescesReceiveLoopReplies(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
