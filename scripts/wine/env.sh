@@ -131,6 +131,12 @@ wine10_setup() {
     flock -w 900 "$WINE10_LOCK" || { echo "$r is still in use after 15 min"; return 1; }
   fi
   wine10_unmount_stale || { echo "mounts under $r remain; not touching it"; return 1; }
+  # The prefixes of killed runs on this root (their wineservers held the
+  # lock: they are gone).
+  local old
+  for old in /tmp/nodeipc-wine10.*.run; do
+    [ -f "$old" ] && grep -qF "chroot '$r' " "$old" && rm -rf "${old%.run}" "$old"
+  done
   if [ ! -x "$r/usr/lib/wine/wine64" ]; then
     echo "building a Debian 13 root with wine 10 in $r"
     command -v debootstrap >/dev/null ||
