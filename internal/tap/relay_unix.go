@@ -144,7 +144,6 @@ func (r *relay) chunk(p []byte, fds []int, ctrunc bool) {
 		closeAll(r.heldFDs)
 		r.held, r.heldFDs = r.held[:0], nil
 	}
-	r.log.Flush()
 }
 
 // relay writes p (after the held bytes) to dst in the pieces described on

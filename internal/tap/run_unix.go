@@ -24,6 +24,9 @@ var forwarded = []os.Signal{
 	unix.SIGUSR2, unix.SIGWINCH, unix.SIGALRM, unix.SIGCONT,
 }
 
+// flushEvery is how often buffered log entries are written.
+const flushEvery = 100 * time.Millisecond
+
 // Main runs the command line args (without the program name) and returns
 // the tap's exit status: the child's, or 128+n when signal n ended it;
 // 2 for a bad command line, 126 or 127 when the command cannot be run.
@@ -63,6 +66,23 @@ func Main(args []string, stderr io.Writer) int {
 	}
 	log := NewLogger(logw, cfg.Format)
 	defer log.Flush()
+	// The relays only buffer entries (a write per frame would cost a
+	// system call per message); the log is written every flushEvery, when
+	// 64 KiB are buffered, at each end of stream and at exit.
+	stopFlush := make(chan struct{})
+	defer close(stopFlush)
+	go func() {
+		tick := time.NewTicker(flushEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				log.Flush()
+			case <-stopFlush:
+				return
+			}
+		}
+	}()
 
 	t, err := setup(inherited)
 	if err != nil {

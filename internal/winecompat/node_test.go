@@ -131,7 +131,7 @@ func TestGoHelper(t *testing.T) {
 func TestPackagesUnderWine(t *testing.T) {
 	for _, pkg := range []struct{ path, run string }{
 		{"./nodeipc/internal/winpipe", ""},
-		{"./nodeipc", "^(TestPipe|TestFlood|TestEchoLoopWithPeerNotReading|TestUnsolicitedAckStorm|TestSocketCountAnswerBehindFullQueue|TestAnswerBeyondHoldWaitsForReceive|TestHeldFramesSurviveDisconnect|TestShutdown|TestCloseTimeout|TestReadHandOverAndHoldTimer|TestSocketListWaits|TestMessagesNormalEnds|TestRecvKeepsDisconnectCause)"},
+		{"./nodeipc", "^(TestPipe|ExamplePipe|TestFlood|TestEchoLoopWithPeerNotReading|TestUnsolicitedAckStorm|TestSocketCountAnswerBehindFullQueue|TestAnswerBeyondHoldWaitsForReceive|TestHeldFramesSurviveDisconnect|TestShutdown|TestCloseTimeout|TestReadHandOverAndHoldTimer|TestSocketListWaits|TestMessagesNormalEnds|TestRecvKeepsDisconnectCause)"},
 		{"./nodeipc/nodeipctest", ""},
 	} {
 		t.Run(filepath.Base(pkg.path), func(t *testing.T) {

@@ -110,6 +110,14 @@ func (f *formatter) str(s string) {
 	f.b = append(f.b, s...)
 }
 
+// room returns how many more bytes the text may take, or -1 for no limit.
+func (f *formatter) room() int {
+	if f.max <= 0 {
+		return -1
+	}
+	return max(0, f.max-(len(f.b)-f.start))
+}
+
 // enter reports whether p may be printed (it is not already on the path)
 // and pushes it; leave pops it.
 func (f *formatter) enter(p any) bool {
@@ -197,6 +205,9 @@ func (f *formatter) quote(s string) {
 	if f.full {
 		return
 	}
+	if room := f.room(); room >= 0 && len(s) > room {
+		s = s[:room+1] // the rest would be cut anyway
+	}
 	var b strings.Builder
 	b.WriteByte('\'')
 	for i, r := range s {
@@ -212,6 +223,9 @@ func (f *formatter) quote(s string) {
 
 // quote16 writes UTF-16 text, lone surrogates as \uXXXX.
 func (f *formatter) quote16(s UTF16String) {
+	if room := f.room(); room >= 0 && len(s) > room {
+		s = s[:room+1] // the rest would be cut anyway
+	}
 	var b strings.Builder
 	b.WriteByte('\'')
 	for i := 0; i < len(s); i++ {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +72,15 @@ func TestFormat(t *testing.T) {
 	b, trunc := v8value.AppendFormat([]byte("x"), long, 20)
 	if !trunc || string(b) != "x[ 'Ω0', 'Ω1', 'Ω2…" {
 		t.Errorf("AppendFormat(max 20) = %q, %v", b, trunc)
+	}
+}
+
+// BenchmarkAppendFormatCut: printing the first 256 bytes of a message with
+// a 64 KiB string walks only what is printed.
+func BenchmarkAppendFormatCut(b *testing.B) {
+	v := &v8value.Object{Props: []v8value.Property{{Key: "p", Value: strings.Repeat("x", 65536)}}}
+	buf := make([]byte, 0, 512)
+	for b.Loop() {
+		buf, _ = v8value.AppendFormat(buf[:0], v, 256)
 	}
 }
