@@ -33,7 +33,7 @@ type stallResult struct {
 //     pausing the socket; 2 KiB messages, 200 MB in all. go-child's echo
 //     loop soon waits (its write queue, MaxBufferedBytes, is full), its
 //     receive queue fills and it stops reading: most of the 200 MB stays
-//     unread on the Node side, go-child stays alive under 128 MiB peak RSS
+//     unread on the Node side, go-child stays alive under 192 MiB peak RSS
 //     (it used to end the channel with ErrQueueFull), and every echo
 //     arrives in order.
 //   - fork: go-child serve, forked, 1 KiB messages with 10 accepted
@@ -42,7 +42,10 @@ type stallResult struct {
 //     served.
 func TestGoChildStallBackPressure(t *testing.T) {
 	const n, stallMS, sockets = 100000, 5000, 10
-	const maxHwmKiB = 128 << 10
+	// What go-child may hold live: its receive queue (16 MiB), the hold
+	// (4 MiB and a read), and its posted replies (MaxBufferedBytes, 64 MiB);
+	// the garbage collector may let the heap reach twice that.
+	const maxHwmKiB = 192 << 10
 	for _, node := range nodetest.Binaries(t) {
 		for _, mode := range []string{"json", "advanced"} {
 			for _, scenario := range []string{"raw", "fork"} {
@@ -73,9 +76,9 @@ func TestGoChildStallBackPressure(t *testing.T) {
 					}
 					switch scenario {
 					case "raw":
-						// go-child stopped reading: at least half of what
-						// was sent was still unread at the end of the stall.
-						if res.UnreadKiB < res.SentKiB/2 {
+						// go-child stopped reading: at least 80% of what was
+						// sent was still unread at the end of the stall.
+						if res.UnreadKiB < res.SentKiB*8/10 {
 							t.Errorf("go-child read %d of %d KiB during the stall: it did not stop reading", res.SentKiB-res.UnreadKiB, res.SentKiB)
 						}
 					case "fork":
