@@ -98,6 +98,19 @@
 // error wrapping errors.ErrUnsupported. Elsewhere (plan9, js/wasm, wasip1)
 // the package builds and FromEnv, New and Start return such an error too.
 //
+// # Bun and Deno parents
+//
+// Bun and Deno implement child_process too, and a Go worker runs under
+// them (tested against Bun 1.4.5 and Deno 2.9.6). With Bun, JSON mode and
+// socket hand-off work; Bun's serialization: 'advanced' is its own format,
+// not V8's, and ends the channel at once with a *SerializationError that
+// says to use 'json'. With Deno both serializations work: Deno writes V8
+// format 16, which the advanced codec reads (it writes 15), and its
+// variant of the socket-list messages is answered in kind. Deno's fork()
+// puts "run" and its flags before the child's own arguments even for a
+// non-Deno execPath: read them with ProgramArgs instead of os.Args, or
+// start the worker with spawn() and an 'ipc' stdio slot.
+//
 // # Concurrency and ownership
 //
 // A Channel owns its socket and runs two goroutines (a reader and a writer)

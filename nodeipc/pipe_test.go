@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -144,4 +145,23 @@ func TestPipeSerializationMismatch(t *testing.T) {
 	if _, _, err := nodeipc.Pipe(&nodeipc.Options{Serialization: nodeipc.Advanced}, nil); err == nil {
 		t.Fatal("Pipe with two serializations succeeded")
 	}
+}
+
+// Two Channels connected in process: what one sends, the other receives.
+func ExamplePipe() {
+	a, b, err := nodeipc.Pipe(nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	a.Send(ctx, map[string]int{"n": 7})
+	m, _ := b.Recv(ctx)
+	fmt.Println(m)
+	a.Close() // the other end sees the disconnect
+	_, err = b.Recv(ctx)
+	fmt.Println(errors.Is(err, nodeipc.ErrDisconnected))
+	// Output:
+	// {"n":7}
+	// true
 }

@@ -45,7 +45,7 @@ func runHTTP(ch *nodeipc.Channel, args []string, stderr io.Writer) int {
 	text := strings.Join(args, " ")
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			if m := worker.Message(r); m != nil && m.Serialization() == nodeipc.JSON {
+			if m := worker.RequestMessage(r); m != nil && m.Serialization() == nodeipc.JSON {
 				rw.Header().Set("X-Nodeipc-Message", string(m.Raw()))
 			}
 			io.WriteString(rw, text)

@@ -128,7 +128,7 @@ func TestGoHelper(t *testing.T) {
 func TestPackagesUnderWine(t *testing.T) {
 	for _, pkg := range []struct{ path, run string }{
 		{"./nodeipc/internal/winpipe", ""},
-		{"./nodeipc", "^TestPipe"},
+		{"./nodeipc", "^(TestPipe|ExamplePipe)"},
 		{"./nodeipc/nodeipctest", ""},
 	} {
 		t.Run(filepath.Base(pkg.path), func(t *testing.T) {

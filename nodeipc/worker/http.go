@@ -29,7 +29,7 @@ type msgKey struct{}
 // Plain messages, and handles that are not sockets, go to messages, served
 // as by Serve with opts (ErrStop from it stops ServeHTTP too, for a
 // 'shutdown' message); nil closes their handles and drops them. ServeHTTP
-// sets srv.ConnContext, wrapping one already set, so that Message gives a
+// sets srv.ConnContext, wrapping one already set, so that RequestMessage gives a
 // request's message. It returns the error that ended the channel when it
 // did not end normally, or srv's when serving failed. It never closes ch.
 func ServeHTTP(ctx context.Context, ch *nodeipc.Channel, srv *http.Server, messages Handler, opts *Options) error {
@@ -75,10 +75,10 @@ func ServeHTTP(ctx context.Context, ch *nodeipc.Channel, srv *http.Server, messa
 	return final
 }
 
-// Message returns the message a request's connection came with (for a
+// RequestMessage returns the message a request's connection came with (for a
 // connection accepted on a handed server, the server's message), from the
 // request's context, or nil when the request was not served by ServeHTTP.
-func Message(r *http.Request) *nodeipc.Message {
+func RequestMessage(r *http.Request) *nodeipc.Message {
 	m, _ := r.Context().Value(msgKey{}).(*nodeipc.Message)
 	return m
 }

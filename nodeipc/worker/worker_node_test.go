@@ -114,7 +114,7 @@ var workerModes = map[string]func() int{
 	},
 	"http": func() int {
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if m := worker.Message(r); m != nil {
+			if m := worker.RequestMessage(r); m != nil {
 				var via struct{ Via string }
 				m.Decode(&via)
 				w.Header().Set("X-Message", via.Via)

@@ -91,7 +91,9 @@ wine10_setup() {
   if [ ! -x "$r/usr/lib/wine/wine64" ]; then
     echo "building a Debian 13 root with wine 10 in $r"
     command -v debootstrap >/dev/null ||
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; } ||
+      return 1
     rm -rf "$r"
     mkdir -p "$r"
     debootstrap --variant=minbase trixie "$r" http://deb.debian.org/debian >/dev/null || return 1
@@ -111,7 +113,7 @@ wine10_setup() {
   WINE10=$WINE10_PREFIX.run
   cat >"$WINE10" <<EOS
 #!/bin/sh
-exec chroot '$r' env WINEPREFIX='$WINE10_PREFIX' WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' WINEARCH=win64 /usr/lib/wine/wine64 "\$@"
+exec chroot '$r' env WINEPREFIX='$WINE10_PREFIX' XDG_RUNTIME_DIR='$WINE10_PREFIX' WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' WINEARCH=win64 /usr/lib/wine/wine64 "\$@"
 EOS
   chmod +x "$WINE10"
   echo "wine 10: $(chroot "$r" /usr/lib/wine/wine64 --version)"

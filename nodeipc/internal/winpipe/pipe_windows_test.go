@@ -189,3 +189,66 @@ func TestSocketRoundTrip(t *testing.T) {
 		t.Fatalf("Accept after Close: %v", err)
 	}
 }
+
+// TestSharedListener: two Listeners on duplicates of one listening socket,
+// as two cluster workers share the primary's, each with an AcceptEx
+// pending: every connection is accepted by one of them, and both accept
+// some.
+func TestSharedListener(t *testing.T) {
+	gl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := gl.Addr().String()
+	rc, _ := gl.(*net.TCPListener).SyscallConn()
+	var ls [2]*Listener
+	for i := range ls {
+		var info [ProtocolInfoSize]byte
+		var derr error
+		rc.Control(func(fd uintptr) { info, derr = DuplicateFor(windows.Handle(fd), windows.GetCurrentProcessId()) })
+		if derr != nil {
+			t.Fatal(derr)
+		}
+		s, err := ImportSocket(&info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ls[i], err = NewListener(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gl.Close()
+	for i, l := range ls {
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Write([]byte{'0' + byte(i)})
+				c.Close()
+			}
+		}()
+	}
+	seen := map[string]int{}
+	for n := 0; n < 200 && (seen["0"] == 0 || seen["1"] == 0); n++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		b, err := io.ReadAll(c)
+		c.Close()
+		if err != nil || len(b) != 1 {
+			t.Fatalf("connection %d: read %q, %v", n, b, err)
+		}
+		seen[string(b)]++
+	}
+	t.Logf("accepted by each listener: %v", seen)
+	if seen["0"] == 0 || seen["1"] == 0 {
+		t.Errorf("one listener accepted everything: %v", seen)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+}
