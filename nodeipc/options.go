@@ -89,7 +89,11 @@ type Options struct {
 	// requests that arrive there (handle acknowledgements, socket-list
 	// replies) are acted upon; the other messages read meanwhile wait,
 	// unparsed and in order, for room. Messages passed to
-	// OnInternalMessage do not count, but wait in order like the others.
+	// OnInternalMessage do not count, but wait in order like the others:
+	// a program that never calls Recv while its peer sends user messages
+	// (a cluster primary ignoring its workers' messages, say) stops the
+	// channel's internal traffic too once the bound is reached; it should
+	// receive and drop them, or remove the bound.
 	MaxQueuedMessages int
 	MaxQueuedBytes    int
 

@@ -195,6 +195,7 @@ func (c *Channel) readLoop() {
 			}
 			g.unkick(c)
 			g.bg.Store(true)
+			c.w.releaseHeld() // after bg is set: Post holds no more (send.go)
 			err := c.readChunk()
 			g.bg.Store(false)
 			if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {

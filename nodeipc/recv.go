@@ -40,6 +40,9 @@ func (c *Channel) Recv(ctx context.Context) (*Message, error) {
 	for {
 		m, err, ok := c.in.tryPop()
 		if ok {
+			if m != nil {
+				c.w.holdPosts() // replies posted until the next Recv are coalesced (send.go)
+			}
 			if err != nil && !perMessage(err) {
 				// The terminal error is recorded just before Done is
 				// closed: wait the moment, so that after Recv returns it
@@ -48,6 +51,7 @@ func (c *Channel) Recv(ctx context.Context) (*Message, error) {
 			}
 			return m, err
 		}
+		c.w.flushHeld() // nothing queued: write what Post held for this loop first
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

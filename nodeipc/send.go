@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Send sends v to the peer, like Node's `send(v)`. In JSON mode v is encoded
@@ -46,8 +47,30 @@ func (c *Channel) Send(ctx context.Context, v any) error {
 // message is queued; a later write failure ends the channel. To see back
 // pressure before that, compare Buffered with HighWaterMark, as Node's
 // send() does for its return value.
+//
+// A receive loop's replies are coalesced: a message posted after Recv
+// returned a message, before the next Recv call that finds nothing queued,
+// is written by that Recv, with one write for every message posted
+// meanwhile, just before it reads or waits (or, if no Recv comes, within a
+// few milliseconds, when the channel's background reader takes over). So a loop that answers a burst of requests
+// with Post costs the peer one read for the burst, and no goroutine
+// hand-off per message. Post from any other place is written at once by
+// the channel's flush goroutine.
 func (c *Channel) Post(v any) error {
 	b, err := c.codec.appendFrame(c.w.getBuf(), v, c.opts.MaxMessageSize)
+	if err != nil {
+		c.w.putBuf(b)
+		return err
+	}
+	return c.w.post(&writeReq{b: b, pooled: true, kind: reqPosted})
+}
+
+// PostRaw is Post for a message that is already encoded, as SendRaw is for
+// Send: p is checked as SendRaw checks it and copied, so the caller may
+// reuse p once PostRaw returns. It never blocks; errors and coalescing are
+// as for Post.
+func (c *Channel) PostRaw(p []byte) error {
+	b, err := c.codec.appendRaw(c.w.getBuf(), p, c.opts.MaxMessageSize)
 	if err != nil {
 		c.w.putBuf(b)
 		return err
@@ -156,8 +179,16 @@ type writer struct {
 	// before the token is released) and the writev vector.
 	one [1]*writeReq
 	iov [][]byte
-	// Owned by the flush goroutine.
+	// Owned by the write token holder in flush (the flush goroutine, or a
+	// Recv writing held posts).
 	batch []*writeReq
+
+	// Posts held for a receive loop (see Post): turn is set while the
+	// loop is between a Recv that returned a message and the next Recv
+	// that finds nothing queued; held (under mu) says posted frames wait
+	// for that Recv, or for the background reader if no Recv comes.
+	turn atomic.Bool
+	held bool
 
 	freeMu sync.Mutex
 	free   [][]byte // written frame buffers for reuse
@@ -200,6 +231,49 @@ func (w *writer) init(c *Channel) {
 	w.q.maxBytes = c.opts.MaxBufferedBytes
 	w.ackFrame, _ = c.codec.appendInternal(nil, []field{{"cmd", "NODE_HANDLE_ACK"}})
 	w.nack, _ = c.codec.appendInternal(nil, []field{{"cmd", "NODE_HANDLE_NACK"}})
+}
+
+// holdPosts is called by Recv as it returns a message: until the next Recv
+// finds nothing queued, Post holds its frames for it (see Post).
+func (w *writer) holdPosts() { w.turn.Store(true) }
+
+// flushHeld is called by Recv when nothing is queued, before it reads or
+// waits: the turn ends, and the frames posted during it are written now,
+// in the caller's goroutine, with one writev (the write waits while the
+// peer does not read). A burst of replies to a burst of requests then
+// costs one write here and one read at the peer, and no goroutine
+// hand-off.
+func (w *writer) flushHeld() {
+	if !w.turn.Load() {
+		return
+	}
+	w.turn.Store(false)
+	w.mu.Lock()
+	held := w.held
+	w.held = false
+	w.mu.Unlock()
+	if held {
+		w.flush()
+	}
+}
+
+// releaseHeld is called by the background reader each time it takes the
+// read side over, after it marked itself reading (readGate.bg), which is
+// what makes Post stop holding: no Recv read for recvHold, so the receive
+// loop that the held frames were waiting for is busy elsewhere or gone.
+// The turn ends and the flush goroutine writes them.
+func (w *writer) releaseHeld() {
+	if !w.turn.Load() {
+		return
+	}
+	w.turn.Store(false)
+	w.mu.Lock()
+	held := w.held
+	w.held = false
+	w.mu.Unlock()
+	if held {
+		w.wake()
+	}
 }
 
 func (w *writer) wake() {
@@ -281,7 +355,19 @@ func (w *writer) post(r *writeReq) error {
 	if err == nil {
 		err = w.q.push(r)
 	}
+	hold := err == nil && r.kind == reqPosted && r.h == nil && w.turn.Load() && !w.c.rd.bg.Load()
+	if hold {
+		// A receive loop is between two Recv calls, reading the socket
+		// itself: its next Recv writes this frame with the others posted
+		// meanwhile (flushHeld). Should it not come back, the background
+		// reader takes the read side over within recvHold and has the
+		// flush goroutine write them (releaseHeld).
+		w.held = true
+	}
 	w.mu.Unlock()
+	if hold {
+		return nil
+	}
 	if err != nil {
 		if r.h != nil {
 			r.h.cb = nil // the caller gets err instead
