@@ -148,6 +148,14 @@ type Options struct {
 	// and their handles closed.
 	OnInternalMessage func(*Message)
 
+	// Trace, if set, is called with every frame read and written, the
+	// ACKs and NACKs this side queues, retransmitted handles and received
+	// descriptors (see TraceEvent; SlogTrace logs them with log/slog). It
+	// runs on the reading or writing goroutine, so it must return quickly
+	// and must not call the channel; calls may come from two goroutines at
+	// once. Unset, it costs nothing.
+	Trace func(TraceEvent)
+
 	holdBytes int // HoldBytes unless a test sets it
 }
 
