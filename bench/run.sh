@@ -7,6 +7,7 @@
 #   bash bench/run.sh --load=1 --pin=0   idle, loaded (1 busy process) and
 #                                        one-CPU tables side by side
 #   bash bench/run.sh --workloads=pp16,pp1k --pairs=node-node,node-go,node-floor
+#   bash bench/run.sh --quick --syscalls   system calls per op under strace
 # NODE selects the Node binary (default: the pinned node20, else node on PATH).
 # BASE=<git rev> also builds cmd/go-child and bench/driver against the
 # library at that revision (this tree's bench/ and cmd/go-child sources) and
@@ -34,12 +35,27 @@ if [ -n "${BASE:-}" ]; then
   rm -rf "$src"
   mkdir -p "$src"
   git archive "$BASE" | tar -x -C "$src"
-  rm -rf "$src/bench" "$src/cmd/go-child"
+  mv "$src/cmd/go-child" "$src/go-child-own"
+  rm -rf "$src/bench"
   cp -r bench "$src/"
   cp -r cmd/go-child "$src/cmd/"
-  (cd "$src" && CGO_ENABLED=0 go build -o "../go-child-base" ./cmd/go-child && CGO_ENABLED=0 go build -o "../driver-base" ./bench/driver)
+  # This tree's go-child may use API the base does not have yet: then the
+  # base's own go-child is built.
+  if ! (cd "$src" && CGO_ENABLED=0 go build -o "../go-child-base" ./cmd/go-child 2>/dev/null); then
+    echo "go-child of this tree does not build against $BASE: using $BASE's own cmd/go-child" >&2
+    rm -rf "$src/cmd/go-child"
+    mv "$src/go-child-own" "$src/cmd/go-child"
+    (cd "$src" && CGO_ENABLED=0 go build -o "../go-child-base" ./cmd/go-child)
+  fi
+  (cd "$src" && CGO_ENABLED=0 go build -o "../driver-base" ./bench/driver)
   extra+=(--go-child-base="$out/go-child-base" --driver-base="$out/driver-base" --base-name="$BASE")
 fi
+# --syscalls counts system calls under strace: install it when missing.
+for a in "$@"; do
+  if [ "$a" = --syscalls ] && ! command -v strace >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -qq strace >/dev/null; else sudo apt-get install -y -qq strace >/dev/null; fi
+  fi
+done
 node_bin=${NODE:-}
 if [ -z "$node_bin" ]; then
   if [ -x node_modules/node20/bin/node ]; then node_bin=node_modules/node20/bin/node; else node_bin=$(command -v node); fi

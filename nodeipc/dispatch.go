@@ -7,6 +7,9 @@ import (
 
 // dispatch routes one payload. A returned error is fatal.
 func (c *Channel) dispatch(payload []byte) error {
+	if c.opts.Trace != nil {
+		c.traceIn(payload)
+	}
 	in, err := c.codec.parse(payload)
 	if err != nil {
 		c.report(err)
@@ -62,6 +65,9 @@ func (c *Channel) internalHook(m *Message) {
 // none), convert it, and deliver the inner message with it.
 func (c *Channel) receiveHandle(in inbound) error {
 	f, haveFile := c.in.files.take()
+	if c.opts.Trace != nil {
+		c.traceHandle(f, haveFile)
+	}
 	if !haveFile {
 		c.sendAck(false)
 		c.report(protocolError("handle", in.msg.data, ErrMissingHandle))

@@ -89,7 +89,11 @@ type Options struct {
 	// requests that arrive there (handle acknowledgements, socket-list
 	// replies) are acted upon; the other messages read meanwhile wait,
 	// unparsed and in order, for room. Messages passed to
-	// OnInternalMessage do not count, but wait in order like the others.
+	// OnInternalMessage do not count, but wait in order like the others:
+	// a program that never calls Recv while its peer sends user messages
+	// (a cluster primary ignoring its workers' messages, say) stops the
+	// channel's internal traffic too once the bound is reached; it should
+	// receive and drop them, or remove the bound.
 	MaxQueuedMessages int
 	MaxQueuedBytes    int
 
@@ -143,6 +147,14 @@ type Options struct {
 	// callback, such messages are ignored (as Node ignores unknown commands)
 	// and their handles closed.
 	OnInternalMessage func(*Message)
+
+	// Trace, if set, is called with every frame read and written, the
+	// ACKs and NACKs this side queues, retransmitted handles and received
+	// descriptors (see TraceEvent; SlogTrace logs them with log/slog). It
+	// runs on the reading or writing goroutine, so it must return quickly
+	// and must not call the channel; calls may come from two goroutines at
+	// once. Unset, it costs nothing.
+	Trace func(TraceEvent)
 
 	holdBytes int // HoldBytes unless a test sets it
 }

@@ -135,6 +135,9 @@ func (c *Channel) sendAck(ok bool) {
 	if ok {
 		b = c.w.ackFrame
 	}
+	if c.opts.Trace != nil {
+		c.traceAck(b)
+	}
 	c.w.control(b)
 }
 
@@ -461,6 +464,9 @@ func (w *writer) writeOut(ctx context.Context, batch []*writeReq, try bool) erro
 	if try {
 		n = w.c.t.tryWrite(batch[0].b)
 	} else {
+		if w.c.opts.Trace != nil {
+			w.c.traceOut(batch)
+		}
 		n, err = w.io(ctx, batch)
 		if err != nil {
 			err = w.writeFailed(ctx, n, err)
