@@ -273,19 +273,28 @@ func (c *Conn) CloseWrite() error {
 
 // SyscallConn gives access to the socket (SendHandle uses it to pass the
 // socket on).
-func (c *Conn) SyscallConn() (syscall.RawConn, error) { return rawConn{c}, nil }
+func (c *Conn) SyscallConn() (syscall.RawConn, error) {
+	return rawSocket{&c.mu, &c.closed, c.s}, nil
+}
 
-type rawConn struct{ c *Conn }
+// rawSocket is the syscall.RawConn of a Conn or a Listener: Control runs f
+// on the socket while mu is held and closed is false (so the socket cannot
+// be closed under f); Read and Write are not supported.
+type rawSocket struct {
+	mu     *sync.Mutex
+	closed *bool
+	s      windows.Handle
+}
 
-func (r rawConn) Control(f func(fd uintptr)) error {
-	r.c.mu.Lock()
-	defer r.c.mu.Unlock()
-	if r.c.closed {
+func (r rawSocket) Control(f func(fd uintptr)) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if *r.closed {
 		return net.ErrClosed
 	}
-	f(uintptr(r.c.s))
+	f(uintptr(r.s))
 	return nil
 }
 
-func (r rawConn) Read(func(fd uintptr) bool) error  { return syscall.EWINDOWS }
-func (r rawConn) Write(func(fd uintptr) bool) error { return syscall.EWINDOWS }
+func (rawSocket) Read(func(fd uintptr) bool) error  { return syscall.EWINDOWS }
+func (rawSocket) Write(func(fd uintptr) bool) error { return syscall.EWINDOWS }

@@ -177,22 +177,9 @@ func NewListener(s windows.Handle) (*Listener, error) {
 // SyscallConn returns the raw listening socket, for Control (Read and
 // Write are not supported), so that a Listener satisfies syscall.Conn like
 // the socket types of package net.
-func (l *Listener) SyscallConn() (syscall.RawConn, error) { return listenerRaw{l}, nil }
-
-type listenerRaw struct{ l *Listener }
-
-func (r listenerRaw) Control(f func(fd uintptr)) error {
-	r.l.mu.Lock()
-	defer r.l.mu.Unlock()
-	if r.l.closed {
-		return net.ErrClosed
-	}
-	f(uintptr(r.l.s))
-	return nil
+func (l *Listener) SyscallConn() (syscall.RawConn, error) {
+	return rawSocket{&l.mu, &l.closed, l.s}, nil
 }
-
-func (listenerRaw) Read(func(fd uintptr) bool) error  { return syscall.EWINDOWS }
-func (listenerRaw) Write(func(fd uintptr) bool) error { return syscall.EWINDOWS }
 
 func (l *Listener) release() {
 	windows.Closesocket(l.s)
