@@ -25,7 +25,8 @@ var denoForkFlags = []string{"--unstable-bare-node-builtins", "--unstable-detect
 // line ("--unstable-detect-cjs serve -A x"), and ProgramArgs returns
 // ["serve", "x"] (an own first argument "-A" after such a mode cannot be
 // told from Deno's and is removed too). Under Node and Bun, and under
-// Deno's spawn(), it returns os.Args[1:] unchanged. A Go worker that Deno
+// Deno's spawn(), it returns os.Args[1:] unchanged, except that the run
+// form TrimDenoArgs removes is removed whatever the parent. A Go worker that Deno
 // may fork reads its arguments with it instead of os.Args. It does not
 // modify os.Args and is safe for concurrent use.
 func ProgramArgs() []string {

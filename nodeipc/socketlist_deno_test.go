@@ -3,19 +3,19 @@
 package nodeipc_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"testing"
+
+	"github.com/nodeipc/nodeipc-go/nodeipc"
 )
 
-// TestDenoSocketList: Deno's parent sends a socket with its list key in
-// socketListKey and numbers its socket-list queries; the answers repeat
-// the number (NODE_SOCKET_COUNT with id, NODE_SOCKET_CLOSE_ACK instead of
-// NODE_SOCKET_ALL_CLOSED once the sockets are closed), as Deno's own child
-// answers (captured from Deno 2.9.6). Node's form is unchanged.
-func TestDenoSocketList(t *testing.T) {
-	t.Parallel()
-	ch, w := newWire(t, nil)
+// denoHeldSocket has the peer send a TCP socket as Deno's parent does
+// (socketListKey "socket-list:1", message "hold") and returns the message
+// that holds it, its ACK read.
+func denoHeldSocket(t *testing.T, ch *nodeipc.Channel, w *wire) *nodeipc.Message {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +25,7 @@ func TestDenoSocketList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Close()
+	t.Cleanup(func() { client.Close() })
 	server, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,18 @@ func TestDenoSocketList(t *testing.T) {
 	w.send(`{"cmd":"NODE_HANDLE","type":"net.Socket","nativeKind":"tcp","msg":"hold","socketListKey":"socket-list:1"}`+"\n", int(f.Fd()))
 	f.Close()
 	w.expectLine(`{"cmd":"NODE_HANDLE_ACK"}`)
-	m := recvMsg(t, ch, `"hold"`)
+	return recvMsg(t, ch, `"hold"`)
+}
+
+// TestDenoSocketList: Deno's parent sends a socket with its list key in
+// socketListKey and numbers its socket-list queries; the answers repeat
+// the number (NODE_SOCKET_COUNT with id, NODE_SOCKET_CLOSE_ACK instead of
+// NODE_SOCKET_ALL_CLOSED once the sockets are closed), as Deno's own child
+// answers (captured from Deno 2.9.6). Node's form is unchanged.
+func TestDenoSocketList(t *testing.T) {
+	t.Parallel()
+	ch, w := newWire(t, nil)
+	m := denoHeldSocket(t, ch, w)
 	w.send(`{"cmd":"NODE_SOCKET_GET_COUNT","key":"socket-list:1","id":1}` + "\n")
 	w.expectLine(`{"cmd":"NODE_SOCKET_COUNT","key":"socket-list:1","id":1,"count":1}`)
 	w.send(`{"cmd":"NODE_SOCKET_GET_COUNT","key":"socket-list:1"}` + "\n")
@@ -53,4 +64,27 @@ func TestDenoSocketList(t *testing.T) {
 	w.expectLine(`{"cmd":"NODE_SOCKET_CLOSE_ACK","key":"socket-list:1","id":3}`)
 	w.send(`{"cmd":"NODE_SOCKET_NOTIFY_CLOSE","key":"socket-list:1"}` + "\n")
 	w.expectLine(`{"cmd":"NODE_SOCKET_ALL_CLOSED","key":"socket-list:1"}`)
+}
+
+// TestDenoCloseQueriesBounded: the numbered close queries that wait on one
+// key are bounded (64): a query beyond them is answered at once, the ones
+// waiting are all answered, in order, when the key's sockets close.
+func TestDenoCloseQueriesBounded(t *testing.T) {
+	t.Parallel()
+	ch, w := newWire(t, nil)
+	m := denoHeldSocket(t, ch, w)
+	const waiting = 64
+	for id := 1; id <= waiting; id++ {
+		w.send(fmt.Sprintf(`{"cmd":"NODE_SOCKET_NOTIFY_CLOSE","key":"socket-list:1","id":%d}`+"\n", id))
+	}
+	w.send(fmt.Sprintf(`{"cmd":"NODE_SOCKET_NOTIFY_CLOSE","key":"socket-list:1","id":%d}`+"\n", waiting+1))
+	w.expectLine(fmt.Sprintf(`{"cmd":"NODE_SOCKET_CLOSE_ACK","key":"socket-list:1","id":%d}`, waiting+1))
+	w.expectNothing()
+	if err := m.Handle().(io.Closer).Close(); err != nil {
+		t.Fatal(err)
+	}
+	for id := 1; id <= waiting; id++ {
+		w.expectLine(fmt.Sprintf(`{"cmd":"NODE_SOCKET_CLOSE_ACK","key":"socket-list:1","id":%d}`, id))
+	}
+	w.expectNothing()
 }

@@ -54,14 +54,25 @@ wine_teardown() {
 # which wine 8 lacks). Debian 12 ships wine 8 and bookworm-backports has no
 # wine; Debian 13 (trixie) ships wine 10, which runs them. wine10_setup
 # builds a minimal trixie root with debootstrap (cached in
-# $NODEIPC_WINE10_ROOT, default .cache/wine-trixie), installs trixie's
-# wine64 in it, bind-mounts /proc, /dev, /tmp (and $TMPDIR) and the checkout
-# at their own paths, so that a path means the same inside and out, and
-# writes a wrapper that runs that wine64 on a fresh prefix of its own.
-# After it, WINE10 is the wrapper (use it as WINE is used);
-# wine10_teardown stops its wineserver, unmounts and removes the prefix.
-WINE10_ROOT=${NODEIPC_WINE10_ROOT:-$PWD/.cache/wine-trixie}
+# $NODEIPC_WINE10_ROOT, default /var/cache/nodeipc/wine-trixie, outside the
+# checkout so that nothing that cleans the checkout can reach the mounts),
+# installs trixie's wine64 in it, bind-mounts /proc, /dev, /tmp (and
+# $TMPDIR) and the checkout at their own paths, so that a path means the
+# same inside and out, and writes a wrapper that runs that wine64 on a fresh
+# prefix of its own. After it, WINE10 is the wrapper (use it as WINE is
+# used); wine10_teardown stops its wineserver, unmounts, removes the prefix
+# and releases the root's lock.
+#
+# Safety: the bind mounts make the real /tmp, /dev and the checkout
+# reachable under the root, so the root is never removed while anything is
+# mounted under it (checked against /proc/self/mounts with the root's
+# canonical path, which is what the kernel lists), never removed unless it
+# is empty or a Debian root, and held under an exclusive lock ($root.lock)
+# from set-up to teardown, so that a second run waits instead of unmounting
+# or rebuilding a root in use.
+WINE10_ROOT=${NODEIPC_WINE10_ROOT:-/var/cache/nodeipc/wine-trixie}
 WINE10_MOUNTS=()
+WINE10_LOCK=
 
 wine10_missing() {
   if [ -x "$WINE10_ROOT/usr/lib/wine/wine64" ]; then [ "$(id -u)" = 0 ] || echo "mounting the wine 10 root needs root"; return 0; fi
@@ -74,32 +85,70 @@ wine10_mount() { # SRC DST
   mount --bind "$1" "$2" && WINE10_MOUNTS=("$2" "${WINE10_MOUNTS[@]}")
 }
 
+# wine10_mounted prints the mount points at or under the root, deepest
+# first. The root is canonical and has no characters that /proc escapes,
+# so the comparison is exact.
+wine10_mounted() {
+  awk -v r="$WINE10_ROOT" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/self/mounts | sort -r
+}
+
 # wine10_unmount_stale unmounts whatever a killed run left mounted under the
-# root (its /tmp and checkout are bind mounts: removing or rebuilding the
-# root with them mounted would reach the real ones). It fails if any stay.
+# root (its /tmp, /dev and checkout are bind mounts: removing or rebuilding
+# the root with them mounted would reach the real ones). It fails if any
+# stay.
 wine10_unmount_stale() {
   local m
-  for m in $(awk -v r="$WINE10_ROOT/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r); do
+  for m in $(wine10_mounted); do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
-  ! awk -v r="$WINE10_ROOT/" 'index($2, r) == 1 {found=1} END {exit !found}' /proc/mounts
+  [ -z "$(wine10_mounted)" ]
+}
+
+# wine10_remove_root deletes a root that is unfinished, only when nothing is
+# mounted under it and it is empty or looks like a debootstrap target.
+wine10_remove_root() {
+  local r=$WINE10_ROOT
+  [ -e "$r" ] || return 0
+  if [ -n "$(wine10_mounted)" ]; then echo "refusing to remove $r: mounts remain under it"; return 1; fi
+  if [ -n "$(ls -A "$r")" ] && [ ! -e "$r/debootstrap" ] && [ ! -e "$r/etc/debian_version" ]; then
+    echo "refusing to remove $r: not empty and not a Debian root"
+    return 1
+  fi
+  rm -rf --one-file-system "$r"
 }
 
 wine10_setup() {
-  local r=$WINE10_ROOT
+  local r
+  r=$(realpath -m "$WINE10_ROOT") || return 1
+  case "$r" in
+  / | *[[:space:]\\]*) echo "unusable wine 10 root '$r' (not /, no blanks or backslashes)"; return 1 ;;
+  esac
+  WINE10_ROOT=$r
+  mkdir -p "$(dirname "$r")" || return 1
+  exec {WINE10_LOCK}>"$r.lock" || return 1
+  if ! flock -n "$WINE10_LOCK"; then
+    echo "waiting for another run that uses $r"
+    flock -w 900 "$WINE10_LOCK" || { echo "$r is still in use after 15 min"; return 1; }
+  fi
   wine10_unmount_stale || { echo "mounts under $r remain; not touching it"; return 1; }
+  # The prefixes of killed runs on this root (their wineservers held the
+  # lock: they are gone).
+  local old
+  for old in /tmp/nodeipc-wine10.*.run; do
+    [ -f "$old" ] && grep -qF "chroot '$r' " "$old" && rm -rf "${old%.run}" "$old"
+  done
   if [ ! -x "$r/usr/lib/wine/wine64" ]; then
     echo "building a Debian 13 root with wine 10 in $r"
     command -v debootstrap >/dev/null ||
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null ||
       { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; } ||
       return 1
-    rm -rf "$r"
+    wine10_remove_root || return 1
     mkdir -p "$r"
     debootstrap --variant=minbase trixie "$r" http://deb.debian.org/debian >/dev/null || return 1
     cp /etc/resolv.conf "$r/etc/resolv.conf"
     wine10_mount /proc "$r/proc" && wine10_mount /dev "$r/dev" || return 1
-    chroot "$r" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wine64 >/dev/null' || return 1
+    chroot "$r" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wine64 >/dev/null && apt-get clean' || return 1
   else
     wine10_mount /proc "$r/proc" && wine10_mount /dev "$r/dev" || return 1
   fi
@@ -124,8 +173,10 @@ wine10_teardown() {
   if [ -n "${WINE10_PREFIX:-}" ]; then
     chroot "$WINE10_ROOT" env WINEPREFIX="$WINE10_PREFIX" /usr/lib/wine/wineserver -k 2>/dev/null || true
     case "$WINE10_PREFIX" in /tmp/nodeipc-wine10.*) rm -rf "$WINE10_PREFIX" "$WINE10_PREFIX.run" ;; esac
+    WINE10_PREFIX=
   fi
   local m
   for m in "${WINE10_MOUNTS[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
   WINE10_MOUNTS=()
+  if [ -n "$WINE10_LOCK" ]; then exec {WINE10_LOCK}>&-; WINE10_LOCK=; fi
 }

@@ -82,6 +82,7 @@ func NewPipe(h windows.Handle) (*Pipe, error) {
 		return nil, fmt.Errorf("HANDLE %#x is not a named pipe: %w", h, err)
 	}
 	if err := windows.SetHandleInformation(h, windows.HANDLE_FLAG_INHERIT, 0); err != nil {
+		windows.CloseHandle(h) // a named pipe: closed on error, as documented
 		return nil, fmt.Errorf("HANDLE %#x: SetHandleInformation: %w", h, err)
 	}
 	p := &Pipe{h: h}
