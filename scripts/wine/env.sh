@@ -155,14 +155,25 @@ wine10_setup() {
   cp /etc/hosts "$r/etc/hosts" # name look-ups ('localhost') as on the host
   wine10_mount /tmp "$r/tmp" || return 1
   local t=${TMPDIR:-/tmp}
-  case "$t" in /tmp | /tmp/*) ;; *) wine10_mount "$t" "$r$t" || return 1 ;; esac
+  case "$t" in /tmp | /tmp/*) ;; *)
+    case "$(realpath -m "$t")" in / | "$r" | "$r"/*)
+      echo "TMPDIR=$t cannot be bind-mounted into the wine 10 root"
+      return 1
+      ;;
+    esac
+    wine10_mount "$t" "$r$t" || return 1
+    ;;
+  esac
   wine10_mount "$PWD" "$r$PWD" || return 1
   export WINE10_PREFIX WINE10
   WINE10_PREFIX=$(mktemp -d /tmp/nodeipc-wine10.XXXXXX)
   WINE10=$WINE10_PREFIX.run
+  # wine 10 aborts at start ("free(): invalid pointer") when TMPDIR is
+  # set, wherever it points: the wrapper runs it without (what is under
+  # TMPDIR stays reachable through the mounts above).
   cat >"$WINE10" <<EOS
 #!/bin/sh
-exec chroot '$r' env WINEPREFIX='$WINE10_PREFIX' XDG_RUNTIME_DIR='$WINE10_PREFIX' WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' WINEARCH=win64 /usr/lib/wine/wine64 "\$@"
+exec chroot '$r' env -u TMPDIR WINEPREFIX='$WINE10_PREFIX' XDG_RUNTIME_DIR='$WINE10_PREFIX' WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' WINEARCH=win64 /usr/lib/wine/wine64 "\$@"
 EOS
   chmod +x "$WINE10"
   echo "wine 10: $(chroot "$r" /usr/lib/wine/wine64 --version)"
