@@ -182,7 +182,7 @@ EOS
 
 wine10_teardown() {
   if [ -n "${WINE10_PREFIX:-}" ]; then
-    chroot "$WINE10_ROOT" env WINEPREFIX="$WINE10_PREFIX" /usr/lib/wine/wineserver -k 2>/dev/null || true
+    chroot "$WINE10_ROOT" env -u TMPDIR WINEPREFIX="$WINE10_PREFIX" /usr/lib/wine/wineserver -k 2>/dev/null || true
     case "$WINE10_PREFIX" in /tmp/nodeipc-wine10.*) rm -rf "$WINE10_PREFIX" "$WINE10_PREFIX.run" ;; esac
     WINE10_PREFIX=
   fi
