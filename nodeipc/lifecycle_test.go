@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -225,7 +224,7 @@ func TestMessagesYieldsFailure(t *testing.T) {
 }
 
 // The system's cause of a disconnect is kept on the read side, as on the
-// write side: errors.Is(err, syscall.ECONNRESET) after Recv.
+// write side: errors.Is(err, errConnReset) after Recv.
 func TestRecvKeepsDisconnectCause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, peer, err := memChannel(nil, 0)
@@ -235,10 +234,10 @@ func TestRecvKeepsDisconnectCause(t *testing.T) {
 		defer c.Close()
 		peer.Reset()
 		_, err = c.Recv(context.Background())
-		if !errors.Is(err, ErrDisconnected) || !errors.Is(err, syscall.ECONNRESET) {
+		if !errors.Is(err, ErrDisconnected) || !errors.Is(err, errConnReset) {
 			t.Fatalf("Recv: %v; want ErrDisconnected and ECONNRESET", err)
 		}
-		if err := c.Send(context.Background(), 1); !errors.Is(err, syscall.ECONNRESET) {
+		if err := c.Send(context.Background(), 1); !errors.Is(err, errConnReset) {
 			t.Fatalf("Send after: %v", err)
 		}
 		if !strings.HasPrefix(err.Error(), "nodeipc: ") || strings.Count(err.Error(), "nodeipc: ") != 1 {

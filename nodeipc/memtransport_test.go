@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -97,7 +96,7 @@ func (t *memTransport) read(p []byte, _ framing) (int, []rxHandle, bool, error, 
 			return 0, nil, false, nil, fmt.Errorf("read mem: %w", os.ErrDeadlineExceeded)
 		case n.end[1-t.side].reset:
 			n.mu.Unlock()
-			return 0, nil, false, nil, os.NewSyscallError("recvmsg", syscall.ECONNRESET)
+			return 0, nil, false, nil, os.NewSyscallError("recvmsg", errConnReset)
 		case len(d.data) > 0:
 			k := min(len(p), len(d.data))
 			var got []rxHandle
@@ -144,7 +143,7 @@ func (t *memTransport) writeSome(b []byte, h *rxHandle, try bool) (int, error) {
 		case me.closed:
 			return w, fmt.Errorf("write mem: %w", net.ErrClosed)
 		case n.end[1-t.side].closed:
-			return w, fmt.Errorf("write mem: %w", syscall.EPIPE)
+			return w, fmt.Errorf("write mem: %w", errBrokenPipe)
 		case me.wrIntr && !try:
 			return w, fmt.Errorf("write mem: %w", os.ErrDeadlineExceeded)
 		}
