@@ -37,7 +37,7 @@ var (
 	// the answers (over 1024 acknowledgements, or 1024 socket-list replies,
 	// unwritten). The channel is closed. A full receive queue is not an
 	// overrun: the channel stops reading until Recv makes room (see
-	// Options.MaxQueuedMessages). (Before v1 it was named ErrQueueFull.)
+	// Options.MaxQueuedMessages). (Formerly named ErrQueueFull.)
 	ErrOverrun = errors.New("nodeipc: channel overrun (closed): too many unread answers")
 
 	// ErrUnsolicitedAck describes a NODE_HANDLE_ACK or NODE_HANDLE_NACK from
@@ -71,8 +71,8 @@ var (
 	// ErrPostWouldBlock is not fatal: the channel stays open. Post,
 	// PostInternal and PostHandle return it when Options.MaxBufferedBytes
 	// are already queued for writing (the peer does not read fast enough)
-	// and queue nothing; retry later, or Send, which waits. (Before v1 it
-	// was named ErrWriteQueueFull.)
+	// and queue nothing; retry later, or Send, which waits. (Formerly named
+	// ErrWriteQueueFull.)
 	ErrPostWouldBlock = errors.New("nodeipc: post would block: too many unwritten messages (nothing queued, channel open)")
 )
 

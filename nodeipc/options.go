@@ -123,8 +123,9 @@ type Options struct {
 	// DefaultSpinWait; a negative value disables it.
 	SpinWait time.Duration
 
-	// CloseTimeout bounds how long Close waits for messages queued behind an
-	// unacknowledged handle. 0 means DefaultCloseTimeout.
+	// CloseTimeout bounds how long Close waits for the messages already
+	// accepted (posted, waiting in Send, or queued behind an unacknowledged
+	// handle) to be written. 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
 
 	// MaxBufferedBytes bounds the bytes queued for writing (see
