@@ -9,7 +9,9 @@
 //
 // The command nodeipc-conformance is the front end; Run is the same thing
 // for Go programs and tests. Nothing but a Node binary and the child is
-// needed.
+// needed. Bun or Deno can play the parent instead (Config.Parent,
+// ParentBun, ParentDeno; the command's -parent): the rows use only
+// node:child_process.
 package conformance
 
 import (

@@ -92,11 +92,12 @@
 // there; macOS and the BSDs are compiled, not run.
 //
 // Windows: the channel is libuv's named pipe, every write a 16-byte libuv
-// frame, sockets passed as WSAPROTOCOL_INFOW blobs. FromEnv, Start, both
-// serializations and TCP socket hand-off both ways work (tested with the
-// real Windows node.exe under wine); New and package cluster return an
-// error wrapping errors.ErrUnsupported. Elsewhere (plan9, js/wasm, wasip1)
-// the package builds and FromEnv, New and Start return such an error too.
+// frame, sockets passed as WSAPROTOCOL_INFOW blobs. FromEnv, Start, Pipe,
+// both serializations, TCP socket hand-off both ways and package cluster
+// (both roles, TCP servers) work (tested with the real Windows node.exe
+// under wine); New, which takes a *net.UnixConn, returns an error wrapping
+// errors.ErrUnsupported. Elsewhere (plan9, js/wasm, wasip1) the package
+// builds and FromEnv, New, Start and Pipe return such an error too.
 //
 // # Bun and Deno parents
 //
