@@ -105,7 +105,8 @@ type HandedSocketsStats struct {
 
 // HandedConn is a connection returned by HandedSockets.Accept: the received socket
 // (or a connection accepted on a received server) and the message that
-// came with it. Close it as any net.Conn.
+// came with it. The caller of Accept owns it and closes it, as any
+// net.Conn; its methods are safe for concurrent use, as a net.Conn's are.
 type HandedConn struct {
 	net.Conn
 	msg *Message

@@ -257,7 +257,9 @@ func closeHandle(h any) {
 // sender, so that Node's server.getConnections() and server.close() in the
 // sending process see it go. Use it as any net.Conn; NetConn returns the
 // underlying *net.TCPConn or *net.UnixConn for type-specific methods, but
-// close the TrackedConn, not the underlying conn.
+// close the TrackedConn, not the underlying conn. Whoever received it owns
+// it and closes it; its methods are safe for concurrent use, as a
+// net.Conn's are.
 type TrackedConn struct {
 	net.Conn
 	once    sync.Once

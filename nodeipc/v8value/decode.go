@@ -12,7 +12,8 @@ const DefaultMaxDepth = 1000
 // MaxDepth is the nesting limit applied by Marshal.
 const MaxDepth = DefaultMaxDepth
 
-// Decoder holds decoding options. The zero value is ready to use.
+// Decoder holds decoding options. The zero value is ready to use. A Decoder
+// is only read by its methods: one may be used by several goroutines at once.
 type Decoder struct {
 	// MaxDepth limits the nesting of objects, arrays, maps, sets, errors and
 	// host objects. Zero means DefaultMaxDepth.

@@ -117,7 +117,8 @@ func toReplyErr(err error) *replyErr {
 // Call is one request being answered by a Method. It is safe for concurrent
 // use.
 type Call struct {
-	// ID is the request's id as decoded (a float64 or a string).
+	// ID is the request's id as decoded: a float64 or a string (in advanced
+	// mode a BigInt id is a *big.Int). Replies carry it back unchanged.
 	ID any
 	// Method is the method's name.
 	Method string
