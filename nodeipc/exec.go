@@ -19,6 +19,12 @@ import (
 // values. After cmd.Start it closes its copy of the child's end, so the
 // channel reports a disconnect when the child exits.
 //
+// On Windows the channel is a named pipe, as libuv makes it, and Start
+// creates the process itself (os/exec cannot pass the pipe in the C
+// runtime's block of STARTUPINFO): cmd.Stdin, Stdout and Stderr must be
+// nil or *os.File, cmd.SysProcAttr must be nil, and Start sets
+// cmd.Process, so cmd.Wait works as usual.
+//
 // On platforms without Node IPC support it returns an error wrapping
 // errors.ErrUnsupported and does not start cmd.
 //
