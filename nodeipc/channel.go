@@ -56,8 +56,9 @@ type Channel struct {
 // AF_UNIX SOCK_STREAM socketpair whose other end a peer uses as its Node IPC
 // channel. New takes ownership of conn: Close closes it. The connection must
 // not be used by anybody else afterwards. When New fails, conn is still the
-// caller's. On platforms without Node IPC support New returns an error
-// wrapping errors.ErrUnsupported.
+// caller's. On Windows, whose Node IPC channel is a named pipe (use Pipe
+// for two connected Channels), and on platforms without Node IPC support,
+// New returns an error wrapping errors.ErrUnsupported.
 func New(conn *net.UnixConn, opts *Options) (*Channel, error) {
 	if conn == nil {
 		return nil, errors.New("nodeipc: New: nil conn")
