@@ -25,7 +25,8 @@ import (
 // WriteRaw and WriteRawFD (Unix) put bytes on the socket as they are, for
 // input a well-behaved Node would never send; they bypass the channel's
 // write ordering, so call them only while nothing else is sending on the
-// Peer. On Windows the Peer has no raw access: they return ErrNoRawSocket.
+// Peer. A Peer from StartChild, and any Peer on Windows, has no raw
+// access: they return ErrNoRawSocket.
 //
 // A Peer is safe for concurrent use as a Channel is; WriteRaw is not safe
 // concurrently with sends.
@@ -41,7 +42,8 @@ type Options struct {
 	Serialization nodeipc.Serialization
 
 	// Worker configures the worker's end (nil: the defaults); its
-	// Serialization is set from the field above.
+	// Serialization is set from the field above. StartChild ignores it:
+	// the worker program opens its own end.
 	Worker *nodeipc.Options
 }
 
