@@ -23,10 +23,11 @@ type Decoder struct {
 	// (V8 tag a, which Node uses for every array with holes) into a Go
 	// slice: a slice longer than MaxSparseLength is refused with a
 	// *SparseArrayError unless it is at most twice the number of elements
-	// the array actually holds. Zero means DefaultMaxSparseLength. Decode,
-	// and Unmarshal into a map, an interface or a *Array, keep the array
-	// sparse and are not limited; a Go array target is never expanded
-	// beyond its own length.
+	// the array actually holds. Zero means DefaultMaxSparseLength.
+	// Unmarshal into an interface makes arrays []any and is limited the
+	// same way. Decode, and Unmarshal into a map or a *Array, keep the
+	// array sparse and are not limited; a Go array target is never
+	// expanded beyond its own length.
 	MaxSparseLength int
 }
 
