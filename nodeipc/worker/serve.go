@@ -14,7 +14,9 @@ import (
 // A Handler handles one message received on ch. It owns the handle that came
 // with the message, if any (m.Handle()), and must close it. An error it
 // returns is about that message: Serve reports it to Options.OnError and
-// goes on, unless it is ErrStop.
+// goes on, unless it is ErrStop. With Options.Concurrency above 1,
+// ServeMessage is called from several goroutines at once and must be safe
+// for that.
 type Handler interface {
 	ServeMessage(ctx context.Context, ch *nodeipc.Channel, m *nodeipc.Message) error
 }
