@@ -12,7 +12,8 @@ import (
 
 // Method answers one request: it decodes the params with call.Decode, may
 // report progress with call.Progress, and returns the result (any value the
-// channel can send; nil is sent as null) or an error.
+// channel can send; nil is sent as null) or an error. With
+// Options.Concurrency above 1, methods run on several goroutines at once.
 type Method func(ctx context.Context, call *Call) (any, error)
 
 // Methods is a Handler that answers requests in the envelope described in
