@@ -152,7 +152,8 @@ type Options struct {
 	// Trace, if set, is called with every frame read and written, the
 	// ACKs and NACKs this side queues, retransmitted handles and received
 	// descriptors (see TraceEvent; SlogTrace logs them with log/slog). It
-	// runs on the reading or writing goroutine, so it must return quickly
+	// runs on the goroutine that reads or writes the frame (the channel's
+	// own, or one calling Recv, Send or Post), so it must return quickly
 	// and must not call the channel; calls may come from two goroutines at
 	// once. Unset, it costs nothing.
 	Trace func(TraceEvent)

@@ -51,6 +51,8 @@ func (k TraceKind) String() string {
 //
 // Frame is only valid during the call: the hook must copy it to keep it.
 type TraceEvent struct {
+	// Kind says what happened, Time when, and Serialization is the
+	// channel's (it says how to read Frame).
 	Kind          TraceKind
 	Time          time.Time
 	Serialization Serialization
