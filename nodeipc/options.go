@@ -153,7 +153,7 @@ type Options struct {
 	// ACKs and NACKs this side queues, retransmitted handles and received
 	// descriptors (see TraceEvent; SlogTrace logs them with log/slog). It
 	// runs on the goroutine that reads or writes the frame (the channel's
-	// own, or one calling Recv, Send or Post), so it must return quickly
+	// own, or one calling Recv or Send), so it must return quickly
 	// and must not call the channel; calls may come from two goroutines at
 	// once. Unset, it costs nothing.
 	Trace func(TraceEvent)
