@@ -111,7 +111,7 @@ func StartChild(tb testing.TB, cmd *exec.Cmd, opts *Options) *Peer {
 
 // ErrNoRawSocket is returned by WriteRaw and WriteRawFD on a Peer from
 // StartChild, whose socket is the channel's alone, and on Windows.
-var ErrNoRawSocket = errors.New("nodeipctest: this Peer has no raw socket (StartChild)")
+var ErrNoRawSocket = errors.New("nodeipctest: this Peer has no raw socket (a StartChild peer, or any peer on Windows)")
 
 // CountFDs returns how many descriptors the process has open, for leak
 // checks around a piece of work (-1 where the system does not list them).

@@ -12,30 +12,30 @@ var (
 	// ErrBadVersion reports a missing header or a format version other than
 	// 13–16: 13–15 as every supported Node writes (15 since Node 12), 16
 	// as V8 14.9 and later write (Deno 2.9's IPC; Node 27).
-	ErrBadVersion = errors.New("v8: invalid or unsupported version")
+	ErrBadVersion = errors.New("v8value: invalid or unsupported version")
 	// ErrTruncated reports input that ends inside a value.
-	ErrTruncated = errors.New("v8: unexpected end of data")
+	ErrTruncated = errors.New("v8value: unexpected end of data")
 	// ErrBadTag reports an unknown or misplaced tag.
-	ErrBadTag = errors.New("v8: invalid tag")
+	ErrBadTag = errors.New("v8value: invalid tag")
 	// ErrBadLength reports a length or count field that is inconsistent with
 	// the data (including lengths larger than the remaining input).
-	ErrBadLength = errors.New("v8: invalid length")
+	ErrBadLength = errors.New("v8value: invalid length")
 	// ErrBadReference reports a back-reference to an unknown id.
-	ErrBadReference = errors.New("v8: invalid back-reference")
+	ErrBadReference = errors.New("v8value: invalid back-reference")
 	// ErrBadValue reports a structurally valid but semantically invalid value
 	// (non-string object key, negative-zero BigInt, bad RegExp flags, …).
-	ErrBadValue = errors.New("v8: invalid value")
+	ErrBadValue = errors.New("v8value: invalid value")
 	// ErrTrailingData reports bytes after the top-level value.
-	ErrTrailingData = errors.New("v8: trailing data after value")
+	ErrTrailingData = errors.New("v8value: trailing data after value")
 	// ErrMaxDepth reports nesting deeper than the configured maximum, while
 	// decoding or encoding.
-	ErrMaxDepth = errors.New("v8: maximum nesting depth exceeded")
+	ErrMaxDepth = errors.New("v8value: maximum nesting depth exceeded")
 
 	// ErrMissingArgs mirrors Node's ERR_MISSING_ARGS: process.send(undefined).
-	ErrMissingArgs = errors.New("v8: top-level value is undefined (Node: ERR_MISSING_ARGS)")
+	ErrMissingArgs = errors.New("v8value: top-level value is undefined (Node: ERR_MISSING_ARGS)")
 	// ErrInvalidArgType mirrors Node's ERR_INVALID_ARG_TYPE for a top-level
 	// value that is not a string, number, boolean, object or null (a BigInt).
-	ErrInvalidArgType = errors.New("v8: top-level value must not be a BigInt (Node: ERR_INVALID_ARG_TYPE)")
+	ErrInvalidArgType = errors.New("v8value: top-level value must not be a BigInt (Node: ERR_INVALID_ARG_TYPE)")
 )
 
 // SyntaxError describes malformed input found by the decoder.
@@ -64,9 +64,9 @@ type UnsupportedTypeError struct {
 // Error implements the error interface.
 func (e *UnsupportedTypeError) Error() string {
 	if e.Reason != "" {
-		return fmt.Sprintf("v8: cannot serialize %v: %s (DataCloneError)", e.Type, e.Reason)
+		return fmt.Sprintf("v8value: cannot serialize %v: %s (DataCloneError)", e.Type, e.Reason)
 	}
-	return fmt.Sprintf("v8: cannot serialize %v (DataCloneError)", e.Type)
+	return fmt.Sprintf("v8value: cannot serialize %v (DataCloneError)", e.Type)
 }
 
 // UnsupportedValueError is returned by Marshal for values of a supported type
@@ -79,7 +79,7 @@ type UnsupportedValueError struct {
 
 // Error implements the error interface.
 func (e *UnsupportedValueError) Error() string {
-	return "v8: cannot serialize value: " + e.Reason
+	return "v8value: cannot serialize value: " + e.Reason
 }
 
 // UnmarshalTypeError reports a decoded value that cannot be stored in the
@@ -93,9 +93,9 @@ type UnmarshalTypeError struct {
 // Error implements the error interface.
 func (e *UnmarshalTypeError) Error() string {
 	if e.Path != "" {
-		return fmt.Sprintf("v8: cannot unmarshal %s into Go value of type %v at %s", e.Value, e.Type, e.Path)
+		return fmt.Sprintf("v8value: cannot unmarshal %s into Go value of type %v at %s", e.Value, e.Type, e.Path)
 	}
-	return fmt.Sprintf("v8: cannot unmarshal %s into Go value of type %v", e.Value, e.Type)
+	return fmt.Sprintf("v8value: cannot unmarshal %s into Go value of type %v", e.Value, e.Type)
 }
 
 // InvalidUnmarshalError reports a non-pointer or nil argument to Unmarshal.
@@ -106,16 +106,16 @@ type InvalidUnmarshalError struct {
 // Error implements the error interface.
 func (e *InvalidUnmarshalError) Error() string {
 	if e.Type == nil {
-		return "v8: Unmarshal(nil)"
+		return "v8value: Unmarshal(nil)"
 	}
 	if e.Type.Kind() != reflect.Pointer {
-		return "v8: Unmarshal(non-pointer " + e.Type.String() + ")"
+		return "v8value: Unmarshal(non-pointer " + e.Type.String() + ")"
 	}
-	return "v8: Unmarshal(nil " + e.Type.String() + ")"
+	return "v8value: Unmarshal(nil " + e.Type.String() + ")"
 }
 
 // ErrSparseArray is wrapped by a *SparseArrayError.
-var ErrSparseArray = errors.New("v8: sparse array too long to expand")
+var ErrSparseArray = errors.New("v8value: sparse array too long to expand")
 
 // SparseArrayError reports a sparse array that Unmarshal would have to
 // expand into a Go slice longer than Decoder.MaxSparseLength (and more than
@@ -132,7 +132,7 @@ type SparseArrayError struct {
 
 // Error implements the error interface.
 func (e *SparseArrayError) Error() string {
-	s := fmt.Sprintf("v8: sparse array of length %d with %d elements would expand to %d slice elements (limit %d)", e.Length, e.Present, e.Extent, e.Limit)
+	s := fmt.Sprintf("v8value: sparse array of length %d with %d elements would expand to %d slice elements (limit %d)", e.Length, e.Present, e.Extent, e.Limit)
 	if e.Path != "" {
 		s += " at " + e.Path
 	}

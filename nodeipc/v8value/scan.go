@@ -81,7 +81,7 @@ func (f *Fields) Value(key string) (any, bool) {
 
 // ErrExternalReference is returned by (*Fields).Payload for a value that
 // refers to objects outside itself.
-var ErrExternalReference = errors.New("v8: value refers to objects outside it")
+var ErrExternalReference = errors.New("v8value: value refers to objects outside it")
 
 // Payload returns one requested top-level property as a payload of its own
 // (the original header, then the value's bytes with back-references
