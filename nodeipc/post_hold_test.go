@@ -4,34 +4,10 @@ package nodeipc_test
 
 import (
 	"bytes"
-	"net"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// pending returns how many bytes wait to be read on c, without reading them.
-func pending(t *testing.T, c *net.UnixConn) int {
-	t.Helper()
-	rc, err := c.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	buf := make([]byte, 4096)
-	rc.Read(func(fd uintptr) bool {
-		n, _, err = syscall.Recvfrom(int(fd), buf, syscall.MSG_DONTWAIT|syscall.MSG_PEEK)
-		return true
-	})
-	if err == syscall.EAGAIN {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // A reply posted by a receive loop that never calls Recv again is written
 // anyway, once the background reader takes the read side over.
