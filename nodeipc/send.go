@@ -244,15 +244,7 @@ func (w *writer) holdPosts() { w.turn.Store(true) }
 // costs one write here and one read at the peer, and no goroutine
 // hand-off.
 func (w *writer) flushHeld() {
-	if !w.turn.Load() {
-		return
-	}
-	w.turn.Store(false)
-	w.mu.Lock()
-	held := w.held
-	w.held = false
-	w.mu.Unlock()
-	if held {
+	if w.endTurn() {
 		w.flush()
 	}
 }
@@ -263,17 +255,24 @@ func (w *writer) flushHeld() {
 // loop that the held frames were waiting for is busy elsewhere or gone.
 // The turn ends and the flush goroutine writes them.
 func (w *writer) releaseHeld() {
+	if w.endTurn() {
+		w.wake()
+	}
+}
+
+// endTurn ends a receive loop's turn, if one is on, and reports whether
+// frames were held during it (they are no longer held: the caller writes
+// them or wakes the flush goroutine).
+func (w *writer) endTurn() bool {
 	if !w.turn.Load() {
-		return
+		return false
 	}
 	w.turn.Store(false)
 	w.mu.Lock()
 	held := w.held
 	w.held = false
 	w.mu.Unlock()
-	if held {
-		w.wake()
-	}
+	return held
 }
 
 func (w *writer) wake() {
