@@ -39,7 +39,8 @@ func ExampleMethods() {
 			return n * n, nil
 		},
 	}
-	go worker.Serve(ctx, ch, methods, nil)
+	served := make(chan error, 1)
+	go func() { served <- worker.Serve(ctx, ch, methods, nil) }()
 
 	// What Node's child.send() and child.on('message') see.
 	node.Send(ctx, map[string]any{"id": 1, "method": "square", "params": 7})
@@ -48,10 +49,13 @@ func ExampleMethods() {
 		m, _ := node.Recv(ctx)
 		fmt.Println(m)
 	}
+	node.Close() // the parent disconnects: Serve returns nil
+	fmt.Println(<-served)
 	// Output:
 	// {"id":1,"progress":"squaring"}
 	// {"id":1,"result":49}
 	// {"id":2,"error":{"name":"MethodNotFound","message":"unknown method \"cube\""}}
+	// <nil>
 }
 
 // A worker serves HTTP on the connections its parent hands over; here the

@@ -21,6 +21,22 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// serve runs worker.Serve in the background for the rest of the test. The
+// cleanup closes the channel and waits until Serve returned, so that
+// nothing a handler does (a reply being encoded) outlives the test.
+func serve(t *testing.T, ctx context.Context, ch *nodeipc.Channel, h worker.Handler, opts *worker.Options) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		worker.Serve(ctx, ch, h, opts)
+	}()
+	t.Cleanup(func() {
+		ch.Close()
+		<-done
+	})
+}
+
 // TestServeReportsAndGoesOn: a malformed line, a handler error and a
 // handler panic each reach OnError and the loop goes on; ErrStop ends
 // Serve with nil, after the handlers in flight finished.
@@ -152,7 +168,7 @@ func TestMethodsEnvelope(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			peer, ch := nodeipctest.NewPair(t, &nodeipctest.Options{Serialization: mode})
 			ctx := testCtx(t)
-			go worker.Serve(ctx, ch, worker.Methods{
+			serve(t, ctx, ch, worker.Methods{
 				"add": func(ctx context.Context, call *worker.Call) (any, error) {
 					var p struct{ A, B int }
 					if err := call.Decode(&p); err != nil {
@@ -202,7 +218,7 @@ func TestCallDecodeKeepsCause(t *testing.T) {
 	peer, ch := nodeipctest.NewPair(t, nil)
 	ctx := testCtx(t)
 	got := make(chan error, 1)
-	go worker.Serve(ctx, ch, worker.Methods{"m": func(ctx context.Context, call *worker.Call) (any, error) {
+	serve(t, ctx, ch, worker.Methods{"m": func(ctx context.Context, call *worker.Call) (any, error) {
 		var n int
 		err := call.Decode(&n)
 		got <- err
