@@ -233,6 +233,13 @@ func (w *writer) init(c *Channel) {
 	w.nack, _ = c.codec.appendInternal(nil, []field{{"cmd", "NODE_HANDLE_NACK"}})
 }
 
+// maxHeldBytes bounds what a receive loop's replies may hold back (see
+// Post): as much as the peer reads at once (libuv reads 64 KiB). A loop
+// that keeps finding messages queued (a pipelined peer) would otherwise
+// hold every reply until the queue ran dry, and the peer, waiting for
+// replies, would stop sending.
+const maxHeldBytes = 64 << 10
+
 // holdPosts is called by Recv as it returns a message: until the next Recv
 // finds nothing queued, Post holds its frames for it (see Post).
 func (w *writer) holdPosts() { w.turn.Store(true) }
@@ -354,13 +361,15 @@ func (w *writer) post(r *writeReq) error {
 	if err == nil {
 		err = w.q.push(r)
 	}
-	hold := err == nil && r.kind == reqPosted && r.h == nil && w.turn.Load() && !w.c.rd.bg.Load()
+	hold := err == nil && r.kind == reqPosted && r.h == nil && w.turn.Load() && !w.c.rd.bg.Load() &&
+		w.q.buffered() < maxHeldBytes
 	if hold {
 		// A receive loop is between two Recv calls, reading the socket
 		// itself: its next Recv writes this frame with the others posted
 		// meanwhile (flushHeld). Should it not come back, the background
 		// reader takes the read side over within recvHold and has the
-		// flush goroutine write them (releaseHeld).
+		// flush goroutine write them (releaseHeld). Past maxHeldBytes the
+		// flush goroutine writes what is queued at once.
 		w.held = true
 	}
 	w.mu.Unlock()
