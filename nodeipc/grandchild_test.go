@@ -56,14 +56,10 @@ func TestGrandchildInheritsNoHandle(t *testing.T) {
 	if _, err := os.Stat("/proc/self/fd"); err != nil {
 		t.Skip("needs /proc/self/fd")
 	}
+	skipUnlessSelfExec(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
-	}
-	probe := exec.Command(exe, "-test.run=^TestGrandchildReport$")
-	probe.Env = append(os.Environ(), grandchildEnv+"=1")
-	if err := probe.Run(); errors.Is(err, syscall.ENOEXEC) {
-		t.Skipf("this binary cannot exec itself (an emulator without binfmt_misc): %v", err)
 	}
 	ch, peer := rawPeer(t, &nodeipc.Options{SpinWait: -1})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -26,11 +26,19 @@ fi
 echo "== go test -race"
 NODEIPC_REQUIRE_NODE=1 go test -race -count=1 -timeout 30m ./...
 
+# Each stage is bounded (NODEIPC_STAGE_LIMIT seconds, 20 minutes by
+# default; the slowest takes about 3 on two cores), so that a hang fails
+# the run with the stage's name instead of running out CI's clock.
 for stage in scripts/checks/*.sh; do
   [ -e "$stage" ] || continue
   t0=$SECONDS
   echo "== stage $stage"
-  bash "$stage"
+  rc=0
+  timeout -k 60 "${NODEIPC_STAGE_LIMIT:-1200}" bash "$stage" || rc=$?
+  if [ $rc != 0 ]; then
+    [ $rc = 124 ] && echo "== stage $stage: timed out after ${NODEIPC_STAGE_LIMIT:-1200} s"
+    echo "== stage $stage FAILED ($rc) after $((SECONDS - t0)) s"; exit 1
+  fi
   echo "== stage $stage: $((SECONDS - t0)) s"
 done
 

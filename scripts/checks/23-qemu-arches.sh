@@ -13,6 +13,13 @@
 # then a compat subset: JSON
 # and advanced echo from a Node parent, and handle scenarios (a server, TCP
 # sockets, socket lists). With CI=true a missing qemu or Node fails.
+# The binaries run with NODEIPC_TEST_EMULATOR set, so that tests which
+# re-execute the test binary skip even where binfmt_misc would run it (they
+# would measure qemu: its CPU time, memory and exec races). Every emulated
+# run is bounded: -test.timeout inside, and timeout(1) outside, which sends
+# SIGQUIT first (qemu passes it on, the Go runtime prints every goroutine)
+# and kills after; a run that ends that way fails the stage with the tail of
+# its verbose output, so a hang costs minutes, not the whole CI budget.
 set -euo pipefail
 root=$PWD
 need() {
@@ -24,7 +31,7 @@ if ! command -v qemu-aarch64-static >/dev/null || ! command -v qemu-s390x-static
     dpkg --add-architecture arm64
     dpkg --add-architecture s390x
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-user-static \
       libc6:arm64 libstdc++6:arm64 libc6:s390x libstdc++6:s390x >/dev/null
   else
     need "qemu-user-static and arm64/s390x C libraries are not installed"
@@ -42,6 +49,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export CGO_ENABLED=0
 fail=0
+# bounded QEMU ARGS...: runs an emulated command with its output in
+# $work/out, at most $limit seconds (SIGQUIT, then SIGKILL 30 s later).
+limit=${NODEIPC_QEMU_LIMIT:-420}
+bounded() {
+  local rc=0
+  timeout -s QUIT -k 30 "$limit" "$@" >"$work/out" 2>&1 || rc=$?
+  if [ $rc = 124 ] || [ $rc = 137 ]; then echo "timed out after $limit s: $*"; fi
+  return $rc
+}
 for arch in arm64 s390x; do
   q=qemu-aarch64-static
   [ $arch = s390x ] && q=qemu-s390x-static
@@ -49,9 +65,13 @@ for arch in arm64 s390x; do
   t0=$SECONDS
   for p in nodeipc nodeipc/cluster nodeipc/v8value nodeipc/internal/jsonx; do
     GOARCH=$arch go test -c -o "$work/$arch-$(basename $p).test" "./$p"
-    if ! (cd "$p" && $q "$work/$arch-$(basename $p).test" -test.count=1 -test.skip '^TestMalformedInput$/^fd_flood$' >"$work/out" 2>&1); then
-      cat "$work/out"; echo "$arch: in-process $p FAILED"; fail=1
+    t1=$SECONDS
+    if ! (cd "$p" && export NODEIPC_TEST_EMULATOR=qemu-$arch && bounded $q "$work/$arch-$(basename $p).test" \
+      -test.count=1 -test.v -test.timeout=$((limit - 60))s -test.skip '^TestMalformedInput$/^fd_flood$'); then
+      grep -E '^(--- FAIL|FAIL|panic|SIGQUIT)' "$work/out" | head -40; tail -150 "$work/out"
+      echo "$arch: in-process $p FAILED"; fail=1
     fi
+    echo "$arch: $p $((SECONDS - t1)) s"
   done
   echo "$arch: in-process suite $((SECONDS - t0)) s"
   t0=$SECONDS
@@ -62,7 +82,7 @@ for arch in arm64 s390x; do
     chmod +x "$work/$arch-$b"
   done
   run() {
-    if ! $q "$node" "$@" >"$work/out" 2>&1; then
+    if ! bounded $q "$node" "$@"; then
       cat "$work/out"; echo "$arch: $* FAILED"; fail=1
     fi
   }
