@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -25,33 +26,76 @@ func init() {
 	helpers["cluster-worker"] = helperClusterWorker
 }
 
-var policies = []string{"rr", "none"}
-
 // TestNodePrimaryMixedWorkers runs a Node cluster primary with two Node
 // workers, a go-child http-worker and the cluster-worker helper on one
 // port, under both scheduling policies.
 func TestNodePrimaryMixedWorkers(t *testing.T) {
+	runNodePrimary(t, "cluster-primary.js", nil, goChild, testExe(t))
+}
+
+// TestNodePrimaryMixedWorkersAdvanced is the same cluster with
+// serialization: 'advanced' set on the primary.
+func TestNodePrimaryMixedWorkersAdvanced(t *testing.T) {
+	runNodePrimary(t, "cluster-primary.js", []string{"NODEIPC_SERIALIZATION=advanced"}, goChild, testExe(t))
+}
+
+// runNodePrimary runs the Node primary script (in testdata/node) with args
+// to completion, within 2 minutes, on every pinned Node under both
+// scheduling policies (NODE_CLUSTER_SCHED_POLICY), in subtests named
+// <node>/rr and <node>/none; env is added to its environment.
+func runNodePrimary(t *testing.T, script string, env []string, args ...string) {
 	for _, node := range nodetest.Binaries(t) {
-		for _, pol := range policies {
+		for _, pol := range []string{"rr", "none"} {
 			t.Run(node.Name+"/"+pol, func(t *testing.T) {
-				cmd := node.Command(t, nodetest.Script(t, "cluster-primary.js"), goChild, testExe(t))
-				cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY="+pol)
+				cmd := node.Command(t, nodetest.Script(t, script), args...)
+				cmd.Env = append(append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY="+pol), env...)
 				runCmd(t, cmd, 2*time.Minute)
 			})
 		}
 	}
 }
 
-// TestNodePrimaryMixedWorkersAdvanced is the same cluster with
-// serialization: 'advanced' set on the primary.
-func TestNodePrimaryMixedWorkersAdvanced(t *testing.T) {
+// runGoPrimary runs test on every pinned Node under both scheduling
+// policies of a Go primary, in subtests named <node>/rr and <node>/none.
+func runGoPrimary(t *testing.T, test func(t *testing.T, node nodetest.Node, pol cluster.Policy)) {
 	for _, node := range nodetest.Binaries(t) {
-		for _, pol := range policies {
-			t.Run(node.Name+"/"+pol, func(t *testing.T) {
-				cmd := node.Command(t, nodetest.Script(t, "cluster-primary.js"), goChild, testExe(t))
-				cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY="+pol, "NODEIPC_SERIALIZATION=advanced")
-				runCmd(t, cmd, 2*time.Minute)
-			})
+		for _, pol := range []cluster.Policy{cluster.SchedRR, cluster.SchedNone} {
+			name := map[cluster.Policy]string{cluster.SchedRR: "rr", cluster.SchedNone: "none"}[pol]
+			t.Run(node.Name+"/"+name, func(t *testing.T) { test(t, node, pol) })
+		}
+	}
+}
+
+// forkWorker forks cmd as a worker of p; the worker is killed and waited
+// for when the test ends (if it has not exited by then).
+func forkWorker(t *testing.T, ctx context.Context, p *cluster.Primary, cmd *exec.Cmd) *cluster.Child {
+	t.Helper()
+	c, err := p.Fork(ctx, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); c.Wait() })
+	return c
+}
+
+// disconnectWorkers disconnects every one of children but skip (nil for
+// none), primary-initiated as Node's worker.disconnect() in the primary
+// is: each must exit 0, disconnected, with exitedAfterDisconnect set.
+func disconnectWorkers(t *testing.T, ctx context.Context, children []*cluster.Child, skip *cluster.Child) {
+	t.Helper()
+	for _, c := range children {
+		if c == skip {
+			continue
+		}
+		what := filepath.Base(c.Cmd().Path)
+		if err := c.Disconnect(ctx); err != nil {
+			t.Errorf("worker %d (%s) disconnect: %v", c.ID(), what, err)
+		}
+		if err := c.Wait(); err != nil {
+			t.Errorf("worker %d (%s): %v", c.ID(), what, err)
+		}
+		if !c.ExitedAfterDisconnect() || c.State() != "disconnected" {
+			t.Errorf("worker %d (%s): exitedAfterDisconnect %v state %s", c.ID(), what, c.ExitedAfterDisconnect(), c.State())
 		}
 	}
 }
@@ -148,12 +192,7 @@ func helperClusterWorker() int {
 // http.createServer().listen(port) scripts) and a go-child http-worker on
 // one port, under both scheduling policies.
 func TestGoPrimary(t *testing.T) {
-	for _, node := range nodetest.Binaries(t) {
-		for _, pol := range []cluster.Policy{cluster.SchedRR, cluster.SchedNone} {
-			name := map[cluster.Policy]string{cluster.SchedRR: "rr", cluster.SchedNone: "none"}[pol]
-			t.Run(node.Name+"/"+name, func(t *testing.T) { testGoPrimary(t, node, pol) })
-		}
-	}
+	runGoPrimary(t, testGoPrimary)
 }
 
 func testGoPrimary(t *testing.T, node nodetest.Node, pol cluster.Policy) {
@@ -164,17 +203,11 @@ func testGoPrimary(t *testing.T, node nodetest.Node, pol cluster.Policy) {
 	defer p.Close()
 
 	var children []*cluster.Child
-	kinds := map[int]string{}  // worker id -> "node" or "go"
 	bodies := map[int]string{} // worker id -> its HTTP answer
 	fork := func(cmd *exec.Cmd, kind string) {
 		cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
-		c, err := p.Fork(ctx, cmd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); c.Wait() })
+		c := forkWorker(t, ctx, p, cmd)
 		children = append(children, c)
-		kinds[c.ID()] = kind
 		bodies[c.ID()] = kind
 		if kind == "node" {
 			bodies[c.ID()] = fmt.Sprintf("node %d", c.ID())
@@ -245,20 +278,7 @@ func testGoPrimary(t *testing.T, node nodetest.Node, pol cluster.Policy) {
 	t.Logf("after one left: %v", counts)
 
 	// Graceful shutdown: disconnect the rest; each exits 0.
-	for _, c := range children {
-		if c == leaver {
-			continue
-		}
-		if err := c.Disconnect(ctx); err != nil {
-			t.Errorf("worker %d disconnect: %v", c.ID(), err)
-		}
-		if err := c.Wait(); err != nil {
-			t.Errorf("worker %d (%s): %v", c.ID(), kinds[c.ID()], err)
-		}
-		if !c.ExitedAfterDisconnect() || c.State() != "disconnected" {
-			t.Errorf("worker %d: exitedAfterDisconnect %v state %s", c.ID(), c.ExitedAfterDisconnect(), c.State())
-		}
-	}
+	disconnectWorkers(t, ctx, children, leaver)
 	// Every server is gone: the port is free again.
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(port))
 	if err != nil {

@@ -149,25 +149,12 @@ func helperClusterUnixUDP() int {
 // TestNodePrimaryUnixUDP runs cluster-unix-udp.js: a Node primary with
 // Node and Go workers on one Unix socket path and one UDP port.
 func TestNodePrimaryUnixUDP(t *testing.T) {
-	for _, node := range nodetest.Binaries(t) {
-		for _, pol := range policies {
-			t.Run(node.Name+"/"+pol, func(t *testing.T) {
-				cmd := node.Command(t, nodetest.Script(t, "cluster-unix-udp.js"), testExe(t))
-				cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY="+pol)
-				runCmd(t, cmd, 2*time.Minute)
-			})
-		}
-	}
+	runNodePrimary(t, "cluster-unix-udp.js", nil, testExe(t))
 }
 
 // TestGoPrimaryUnixUDP is the same cluster under a Go primary.
 func TestGoPrimaryUnixUDP(t *testing.T) {
-	for _, node := range nodetest.Binaries(t) {
-		for _, pol := range []cluster.Policy{cluster.SchedRR, cluster.SchedNone} {
-			name := map[cluster.Policy]string{cluster.SchedRR: "rr", cluster.SchedNone: "none"}[pol]
-			t.Run(node.Name+"/"+name, func(t *testing.T) { testGoPrimaryUnixUDP(t, node, pol) })
-		}
-	}
+	runGoPrimary(t, testGoPrimaryUnixUDP)
 }
 
 func testGoPrimaryUnixUDP(t *testing.T, node nodetest.Node, pol cluster.Policy) {
@@ -196,11 +183,7 @@ func testGoPrimaryUnixUDP(t *testing.T, node nodetest.Node, pol cluster.Policy) 
 			cmd.Env = append(os.Environ(), "NODEIPC_TEST_HELPER=cluster-unix-udp")
 		}
 		cmd.Env = append(cmd.Env, "SOCK="+sock, "UDP_PORT="+strconv.Itoa(udpPort))
-		c, err := p.Fork(ctx, cmd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); c.Wait() })
+		c := forkWorker(t, ctx, p, cmd)
 		m, err := c.Channel().Recv(ctx)
 		if err != nil {
 			t.Fatalf("%s worker %d: %v", kind, c.ID(), err)
@@ -297,17 +280,7 @@ func testGoPrimaryUnixUDP(t *testing.T, node nodetest.Node, pol cluster.Policy) 
 		t.Errorf("replacement's exclusive server: %q %v", body, err)
 	}
 
-	for _, c := range children {
-		if c == victim {
-			continue
-		}
-		if err := c.Disconnect(ctx); err != nil {
-			t.Errorf("worker %d disconnect: %v", c.ID(), err)
-		}
-		if err := c.Wait(); err != nil {
-			t.Errorf("worker %d: %v", c.ID(), err)
-		}
-	}
+	disconnectWorkers(t, ctx, children, victim)
 	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket path still there after shutdown: %v", err)
 	}
@@ -451,22 +424,13 @@ func udpLoad(port, n int, counts map[string]int) error {
 // the errors for a bad descriptor, a socket path in use and a UDP port in
 // use reach the worker as Node's primary gives them.
 func TestGoPrimaryFDAndErrors(t *testing.T) {
-	for _, node := range nodetest.Binaries(t) {
-		for _, pol := range []cluster.Policy{cluster.SchedRR, cluster.SchedNone} {
-			name := map[cluster.Policy]string{cluster.SchedRR: "rr", cluster.SchedNone: "none"}[pol]
-			t.Run(node.Name+"/"+name, func(t *testing.T) { testGoPrimaryFD(t, node, pol) })
-		}
-	}
+	runGoPrimary(t, testGoPrimaryFD)
 }
 
 func testGoPrimaryFD(t *testing.T, node nodetest.Node, pol cluster.Policy) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := listen(t, "tcp")
 	lf, err := ln.(*net.TCPListener).File()
 	if err != nil {
 		t.Fatal(err)
@@ -476,22 +440,14 @@ func testGoPrimaryFD(t *testing.T, node nodetest.Node, pol cluster.Policy) {
 	if err := os.WriteFile(busy, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	pc := listenUDP(t)
 
 	p := cluster.NewPrimary(&cluster.PrimaryOptions{SchedulingPolicy: pol})
 	defer p.Close()
 	cmd := node.Command(t, nodetest.Script(t, "cluster-fd-worker.js"))
 	cmd.Env = append(os.Environ(), "FD="+strconv.Itoa(int(lf.Fd())), "BUSY_PATH="+busy,
 		"BUSY_UDP="+strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port))
-	c, err := p.Fork(ctx, cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); c.Wait() }()
+	c := forkWorker(t, ctx, p, cmd)
 	m, err := c.Channel().Recv(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -120,11 +120,7 @@ func testKillAwaitingAck(t *testing.T, node nodetest.Node) {
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := listen(t, "tcp")
 	handleErr := make(chan error, 1)
 	go func() {
 		handleErr <- ch.SendHandle(ctx, map[string]string{"take": "server"}, ln.(*net.TCPListener), nil)

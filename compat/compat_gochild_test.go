@@ -49,12 +49,7 @@ func TestGoChildSkipsBadInput(t *testing.T) {
 			}
 			defer pr.Close()
 			defer pw.Close()
-			tcpLn, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tcpLn.Close()
-			lnFD := fdOf(t, tcpLn)
+			lnFD := fdOf(t, listen(t, "tcp"))
 
 			p.send("not json\n")
 			p.send(`{"cmd":"NODE_HANDLE","type":"net.Socket","msg":"a pipe"}`+"\n", int(pw.Fd()))

@@ -246,8 +246,10 @@ func readAll(t *testing.T, network, addr string) string {
 	return string(b)
 }
 
-func testGoSendsServer(t *testing.T, node nodetest.Node, network string) {
-	c := startHandlesChild(t, node)
+// listen returns a listener on network "tcp" (on 127.0.0.1) or "unix" (a
+// path in the test's temporary directory), closed when the test ends.
+func listen(t *testing.T, network string) net.Listener {
+	t.Helper()
 	addr := "127.0.0.1:0"
 	if network == "unix" {
 		addr = t.TempDir() + "/s.sock"
@@ -256,7 +258,41 @@ func testGoSendsServer(t *testing.T, node nodetest.Node, network string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// listenUDP returns a udp4 socket on 127.0.0.1, closed when the test ends.
+func listenUDP(t *testing.T) *net.UDPConn {
+	t.Helper()
+	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { u.Close() })
+	return u
+}
+
+// dialAccept connects to ln and returns both ends of the connection, closed
+// when the test ends (an end the test closed or handed over stays closed).
+func dialAccept(t *testing.T, ln net.Listener) (client, server net.Conn) {
+	t.Helper()
+	client, err := net.Dial(ln.Addr().Network(), ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return client, server
+}
+
+func testGoSendsServer(t *testing.T, node nodetest.Node, network string) {
+	c := startHandlesChild(t, node)
+	ln := listen(t, network)
 	c.sendHandle(map[string]int{"server": 1}, ln.(nodeipc.Handle), nil, "net.Server")
 	// Go does not accept: Node answers every connection.
 	for i := 0; i < 10; i++ {
@@ -287,24 +323,9 @@ func testGoSendsServer(t *testing.T, node nodetest.Node, network string) {
 
 func testGoSendsSockets(t *testing.T, node nodetest.Node, network string) {
 	c := startHandlesChild(t, node)
-	addr := "127.0.0.1:0"
-	if network == "unix" {
-		addr = t.TempDir() + "/s.sock"
-	}
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := listen(t, network)
 	for i := 0; i < 5; i++ {
-		client, err := net.Dial(network, ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		server, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
+		client, server := dialAccept(t, ln)
 		c.sendHandle(i, server.(nodeipc.Handle), &nodeipc.SendHandleOptions{Key: "4:127.0.0.1:0"}, "net.Socket")
 		// Moved: the Go copy is closed, Node writes and closes.
 		if _, err := server.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
@@ -321,21 +342,8 @@ func testGoSendsSockets(t *testing.T, node nodetest.Node, network string) {
 
 func testGoSendsKeepOpen(t *testing.T, node nodetest.Node) {
 	c := startHandlesChild(t, node)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
+	ln := listen(t, "tcp")
+	client, server := dialAccept(t, ln)
 	c.sendHandle(map[string]bool{"hold": true}, server.(nodeipc.Handle), &nodeipc.SendHandleOptions{KeepOpen: true}, "net.Socket")
 	buf := make([]byte, 4)
 	client.SetDeadline(time.Now().Add(30 * time.Second))
@@ -353,10 +361,7 @@ func testGoSendsKeepOpen(t *testing.T, node nodetest.Node) {
 
 func testGoSendsDgram(t *testing.T, node nodetest.Node) {
 	c := startHandlesChild(t, node)
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := listenUDP(t)
 	addr := u.LocalAddr().(*net.UDPAddr)
 	c.sendHandle("udp", u, nil, "dgram.Socket")
 	u.Close() // Node's copy keeps working
@@ -384,40 +389,20 @@ func testGoSendsDgram(t *testing.T, node nodetest.Node) {
 
 func testGoSendsNative(t *testing.T, node nodetest.Node) {
 	c := startHandlesChild(t, node)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := listen(t, "tcp")
 	c.sendHandle("tcp", ln.(nodeipc.Handle), &nodeipc.SendHandleOptions{Native: true}, "TCP")
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
+	u := listenUDP(t)
 	c.sendHandle("udp", u, &nodeipc.SendHandleOptions{Native: true}, "UDP")
 }
 
 func testGoSocketList(t *testing.T, node nodetest.Node) {
 	c := startHandlesChild(t, node)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := listen(t, "tcp")
 	const key = "4:127.0.0.1:0"
 	var clients []net.Conn
 	for i := 0; i < 3; i++ {
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer client.Close()
+		client, server := dialAccept(t, ln)
 		clients = append(clients, client)
-		server, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
 		c.sendHandle(map[string]bool{"hold": true}, server.(nodeipc.Handle), &nodeipc.SendHandleOptions{Key: key}, "net.Socket")
 	}
 	// What Node's server.getConnections() would ask the child.
@@ -473,16 +458,8 @@ func testGoSocketList(t *testing.T, node nodetest.Node) {
 
 func testGoSendsOrder(t *testing.T, node nodetest.Node) {
 	c := startHandlesChild(t, node)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
+	ln := listen(t, "tcp")
+	u := listenUDP(t)
 	type want struct{ got, typ string }
 	var wants []want
 	errs := make(chan error, 2)
@@ -541,16 +518,7 @@ func testGoNACKedByNode(t *testing.T, node nodetest.Node) {
 // both processes flat.
 func testGoSendsMany(t *testing.T, node nodetest.Node) {
 	c := startHandlesChild(t, node)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
+	u := listenUDP(t)
 	fds := func() int {
 		if err := c.ch.Send(c.ctx, map[string]bool{"fds": true}); err != nil {
 			t.Fatal(err)
