@@ -42,11 +42,30 @@ var binaries = map[string]string{
 }
 
 func TestRecipes(t *testing.T) {
-	root := nodetest.Root(t)
+	root, nodes, _, bins := recipeSetup(t)
+	for _, node := range nodes {
+		t.Run(node.Name, func(t *testing.T) {
+			for _, r := range recipes {
+				t.Run(r.tool, func(t *testing.T) {
+					node.Run(t, 2*time.Minute, filepath.Join(root, "examples", r.script), bins[r.binary])
+				})
+			}
+		})
+	}
+}
+
+// recipeSetup fails the test unless the recipe tools are installed, and
+// returns the repository root, the Nodes to run the recipes on (the newest
+// even-numbered pinned Node, or the newest pinned if none is even; every
+// pinned Node with NODEIPC_RECIPE_NODES=all), a temporary directory, and
+// the paths of the binaries (built there), by name.
+func recipeSetup(t *testing.T) (root string, nodes []nodetest.Node, dir string, bins map[string]string) {
+	t.Helper()
+	root = nodetest.Root(t)
 	if _, err := os.Stat(filepath.Join(root, "examples", "node_modules", "pm2")); err != nil {
 		t.Fatalf("the recipe tools are not installed: run `npm ci --ignore-scripts` in %s/examples", root)
 	}
-	nodes := nodetest.Binaries(t)
+	nodes = nodetest.Binaries(t)
 	if os.Getenv("NODEIPC_RECIPE_NODES") != "all" {
 		pick := nodes[len(nodes)-1]
 		for _, n := range nodes {
@@ -56,24 +75,21 @@ func TestRecipes(t *testing.T) {
 		}
 		nodes = []nodetest.Node{pick}
 	}
-	dir := t.TempDir()
-	bins := map[string]string{}
+	dir = t.TempDir()
+	bins = map[string]string{}
 	for name, pkg := range binaries {
-		out := filepath.Join(dir, name)
-		build := exec.Command("go", "build", "-o", out, pkg)
-		build.Dir = root
-		if b, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-		}
-		bins[name] = out
+		bins[name] = filepath.Join(dir, name)
+		goBuild(t, root, bins[name], pkg)
 	}
-	for _, node := range nodes {
-		t.Run(node.Name, func(t *testing.T) {
-			for _, r := range recipes {
-				t.Run(r.tool, func(t *testing.T) {
-					node.Run(t, 2*time.Minute, filepath.Join(root, "examples", r.script), bins[r.binary])
-				})
-			}
-		})
+	return root, nodes, dir, bins
+}
+
+// goBuild builds the package pkg (a path relative to root) into out.
+func goBuild(t *testing.T, root, out, pkg string) {
+	t.Helper()
+	build := exec.Command("go", "build", "-o", out, pkg)
+	build.Dir = root
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,36 +18,9 @@ import (
 // tap, given to the tool in place of the worker): each passes unchanged,
 // and the log holds the traffic of both directions and no error.
 func TestRecipesThroughTap(t *testing.T) {
-	root := nodetest.Root(t)
-	if _, err := os.Stat(filepath.Join(root, "examples", "node_modules", "pm2")); err != nil {
-		t.Fatalf("the recipe tools are not installed: run `npm ci --ignore-scripts` in %s/examples", root)
-	}
-	nodes := nodetest.Binaries(t)
-	if os.Getenv("NODEIPC_RECIPE_NODES") != "all" {
-		pick := nodes[len(nodes)-1]
-		for _, n := range nodes {
-			if n.Major()%2 == 0 {
-				pick = n
-			}
-		}
-		nodes = []nodetest.Node{pick}
-	}
-	dir := t.TempDir()
+	root, nodes, dir, bins := recipeSetup(t)
 	tap := filepath.Join(dir, "nodeipc-tap")
-	build := exec.Command("go", "build", "-o", tap, "./cmd/nodeipc-tap")
-	build.Dir = root
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build nodeipc-tap: %v\n%s", err, b)
-	}
-	bins := map[string]string{}
-	for name, pkg := range binaries {
-		bins[name] = filepath.Join(dir, name)
-		build := exec.Command("go", "build", "-o", bins[name], pkg)
-		build.Dir = root
-		if b, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-		}
-	}
+	goBuild(t, root, tap, "./cmd/nodeipc-tap")
 	for _, node := range nodes {
 		for _, r := range recipes {
 			t.Run(node.Name+"/"+r.tool, func(t *testing.T) { tapRecipe(t, root, node, tap, r.tool, r.script, bins[r.binary]) })

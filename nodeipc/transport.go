@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"syscall"
 	"time"
 )
 
@@ -156,6 +157,27 @@ const (
 // close. The conversions return new Go objects with their own duplicates,
 // all close-on-exec. rxHandle is a small value; the zero value is no
 // handle. Both handle types are safe to use from one goroutine at a time.
+
+// controlHandle runs fn on the descriptor of h (the socket handle on
+// Windows), which must be a syscall.Conn (*os.File and Go's socket types
+// are), and returns fn's error. It is the first step of every platform's
+// dupHandle; fn must not keep fd, which is h's and stays valid only while
+// fn runs.
+func controlHandle(h any, fn func(fd uintptr) error) error {
+	sc, ok := h.(syscall.Conn)
+	if !ok {
+		return fmt.Errorf("%T is not a socket", h)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(fd) }); err != nil {
+		return err
+	}
+	return ferr
+}
 
 // errUnsupported is what every constructor returns where the platform has
 // no transport (transportSupported is false; see transport_other.go). It

@@ -3,10 +3,8 @@
 package nodeipc
 
 import (
-	"fmt"
 	"net"
 	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -119,35 +117,24 @@ func (h txHandle) close() error {
 // requires non-blocking descriptors: a blocking listener hangs Node 18's
 // event loop; Go's sockets already are), and classifies it.
 func dupHandle(h any) (txHandle, sockInfo, error) {
-	sc, ok := h.(syscall.Conn)
-	if !ok {
-		return txHandle{}, sockInfo{}, fmt.Errorf("%T is not a socket", h)
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return txHandle{}, sockInfo{}, err
-	}
 	var nfd int
 	var info sockInfo
-	var operr error
-	cerr := rc.Control(func(fd uintptr) {
-		info, operr = inspectSocket(int(fd))
-		if operr != nil {
-			return
+	err := controlHandle(h, func(fd uintptr) error {
+		var err error
+		if info, err = inspectSocket(int(fd)); err != nil {
+			return err
 		}
-		nfd, operr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
-		if operr == nil {
-			operr = unix.SetNonblock(nfd, true)
-			if operr != nil {
-				unix.Close(nfd)
-			}
+		if nfd, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0); err != nil {
+			return err
 		}
+		if err = unix.SetNonblock(nfd, true); err != nil {
+			unix.Close(nfd)
+			return err
+		}
+		return nil
 	})
-	if cerr != nil {
-		return txHandle{}, sockInfo{}, cerr
-	}
-	if operr != nil {
-		return txHandle{}, sockInfo{}, operr
+	if err != nil {
+		return txHandle{}, sockInfo{}, err
 	}
 	return txHandle{f: os.NewFile(uintptr(nfd), "nodeipc-sent-handle")}, info, nil
 }

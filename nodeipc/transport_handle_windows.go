@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"syscall"
 
 	"github.com/nodeipc/nodeipc-go/nodeipc/internal/winpipe"
 	"golang.org/x/sys/windows"
@@ -150,43 +149,30 @@ func (h txHandle) close() error {
 // socket handle, or any syscall.Conn over a TCP socket) and classifies it.
 // Only TCP sockets travel on Windows.
 func dupHandle(h any) (txHandle, sockInfo, error) {
-	sc, ok := h.(syscall.Conn)
-	if !ok {
-		return txHandle{}, sockInfo{}, fmt.Errorf("%T is not a socket", h)
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return txHandle{}, sockInfo{}, err
-	}
 	var tx txHandle
 	var info sockInfo
-	var operr error
-	cerr := rc.Control(func(fd uintptr) {
+	err := controlHandle(h, func(fd uintptr) error {
 		s := windows.Handle(fd)
-		info, operr = socketInfo(s)
-		if operr != nil {
+		var err error
+		if info, err = socketInfo(s); err != nil {
 			if _, isFile := h.(*os.File); isFile {
-				operr = fmt.Errorf("the *os.File holds no socket: %w", operr)
+				return fmt.Errorf("the *os.File holds no socket: %w", err)
 			}
-			return
+			return err
 		}
 		if info.kind != kindStream || !info.inet() {
-			operr = fmt.Errorf("%s cannot be sent on Windows: %w", info, winpipe.ErrNotTCP)
-			return
+			return fmt.Errorf("%s cannot be sent on Windows: %w", info, winpipe.ErrNotTCP)
 		}
-		var blob [winpipe.ProtocolInfoSize]byte
-		blob, operr = winpipe.DuplicateFor(s, windows.GetCurrentProcessId())
-		if operr != nil {
-			return
+		blob, err := winpipe.DuplicateFor(s, windows.GetCurrentProcessId())
+		if err != nil {
+			return err
 		}
-		tx.s, operr = winpipe.ImportSocket(&blob)
+		tx.s, err = winpipe.ImportSocket(&blob)
 		tx.listening = info.listening
+		return err
 	})
-	if cerr != nil {
-		return txHandle{}, sockInfo{}, cerr
-	}
-	if operr != nil {
-		return txHandle{}, sockInfo{}, operr
+	if err != nil {
+		return txHandle{}, sockInfo{}, err
 	}
 	return tx, info, nil
 }

@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nodeipc/nodeipc-go/conformance"
 	"github.com/nodeipc/nodeipc-go/internal/nodetest"
 )
 
@@ -127,57 +126,36 @@ func runNode(t *testing.T, node nodetest.Node, args ...string) string {
 // child, on every pinned Node: every row passes, and the log holds the
 // traffic of every kind.
 func TestConformanceThroughTap(t *testing.T) {
-	wd, err := conformance.NewWorkdir()
-	if err != nil {
-		t.Fatal(err)
+	nodetest.Conformance(t, goChild, func(t *testing.T, child []string) ([]string, func()) {
+		log := filepath.Join(t.TempDir(), "ipc.log")
+		return append([]string{tapBin, "--log", log, "--format", "jsonl", "--"}, child...), func() { checkConformanceLog(t, log) }
+	})
+}
+
+// checkConformanceLog checks the tap's log of a conformance run: no frame
+// logged with an error, a NODE_HANDLE with exactly one descriptor, every
+// kind of traffic the kit makes, and an exit for every start.
+func checkConformanceLog(t *testing.T, log string) {
+	t.Helper()
+	es := readLog(t, log)
+	seen := map[string]int{}
+	for _, e := range es {
+		if e.Event == "frame" && e.Err != "" {
+			t.Errorf("frame logged with an error: %+v", e)
+		}
+		seen[e.Event+" "+e.Cmd+" "+e.Inner]++
+		if e.Cmd == "NODE_HANDLE" && len(e.Handles) != 1 {
+			t.Errorf("NODE_HANDLE logged with %d descriptors: %+v", len(e.Handles), e)
+		}
 	}
-	t.Cleanup(func() { wd.Close() })
-	for _, node := range nodetest.Binaries(t) {
-		t.Run(node.Name, func(t *testing.T) {
-			for _, c := range []struct {
-				name  string
-				child []string
-			}{
-				{"reference", wd.Reference(node.Path)},
-				{"go-child", []string{goChild}},
-			} {
-				t.Run(c.name, func(t *testing.T) {
-					log := filepath.Join(t.TempDir(), "ipc.log")
-					child := append([]string{tapBin, "--log", log, "--format", "jsonl", "--"}, c.child...)
-					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-					defer cancel()
-					rep, err := wd.Run(ctx, conformance.Config{Node: node.Path, Child: child, Parallel: 2})
-					if err != nil {
-						t.Fatal(err)
-					}
-					var b bytes.Buffer
-					conformance.WriteTable(&b, []*conformance.Report{rep})
-					if rep.Failed() > 0 || rep.Passed() == 0 {
-						t.Fatalf("%s through the tap under Node %s:\n%s", c.name, rep.Version, b.String())
-					}
-					es := readLog(t, log)
-					seen := map[string]int{}
-					for _, e := range es {
-						if e.Event == "frame" && e.Err != "" {
-							t.Errorf("frame logged with an error: %+v", e)
-						}
-						seen[e.Event+" "+e.Cmd+" "+e.Inner]++
-						if e.Cmd == "NODE_HANDLE" && len(e.Handles) != 1 {
-							t.Errorf("NODE_HANDLE logged with %d descriptors: %+v", len(e.Handles), e)
-						}
-					}
-					for _, k := range []string{"frame  ", "frame NODE_HANDLE ", "frame NODE_HANDLE_ACK ", "frame NODE_CLUSTER ",
-						"frame NODE_HANDLE NODE_CLUSTER", "frame NODE_SOCKET_GET_COUNT ", "frame NODE_SOCKET_COUNT ", "frame NODE_SOCKET_ALL_CLOSED ", "start  ", "exit  ", "eof  "} {
-						if seen[k] == 0 {
-							t.Errorf("no %q entry in the log; saw %v", k, seen)
-						}
-					}
-					if seen["start  "] != seen["exit  "] {
-						t.Errorf("%d children started, %d exits logged", seen["start  "], seen["exit  "])
-					}
-				})
-			}
-		})
+	for _, k := range []string{"frame  ", "frame NODE_HANDLE ", "frame NODE_HANDLE_ACK ", "frame NODE_CLUSTER ",
+		"frame NODE_HANDLE NODE_CLUSTER", "frame NODE_SOCKET_GET_COUNT ", "frame NODE_SOCKET_COUNT ", "frame NODE_SOCKET_ALL_CLOSED ", "start  ", "exit  ", "eof  "} {
+		if seen[k] == 0 {
+			t.Errorf("no %q entry in the log; saw %v", k, seen)
+		}
+	}
+	if seen["start  "] != seen["exit  "] {
+		t.Errorf("%d children started, %d exits logged", seen["start  "], seen["exit  "])
 	}
 }
 
