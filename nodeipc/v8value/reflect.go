@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nodeipc/nodeipc-go/nodeipc/internal/jsontag"
 )
 
 type ptrKey struct {
@@ -281,7 +283,7 @@ func structFields(rv reflect.Value, out []fieldVal, depth int) []fieldVal {
 		if name == "" {
 			name = sf.Name
 		}
-		if hasOpt(opts, "omitempty") && isEmptyValue(fv) {
+		if hasOpt(opts, "omitempty") && jsontag.Empty(fv) {
 			continue
 		}
 		if hasOpt(opts, "omitzero") && fv.IsZero() {
@@ -326,18 +328,6 @@ func hasOpt(opts, want string) bool {
 		if o == want {
 			return true
 		}
-	}
-	return false
-}
-
-func isEmptyValue(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
-		return v.IsZero()
 	}
 	return false
 }

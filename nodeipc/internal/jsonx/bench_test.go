@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// Encoder benchmarks: allocs/op must stay 0 for values JSON.stringify
-// writes as the encoder does (the common case); only values that need a
-// rewrite (index-like keys, -0, NaN) pay for it.
+// Encoder benchmarks: allocs/op must stay 1 (the encoder's result, copied
+// into dst) for values JSON.stringify writes as the encoder does (the common
+// case); only values that need a rewrite (index-like keys, -0, NaN) pay more.
 
 type benchEvent struct {
 	ID    int               `json:"id"`

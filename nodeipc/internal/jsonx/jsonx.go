@@ -27,7 +27,7 @@ package jsonx
 
 import (
 	"bytes"
-	"sync"
+	"slices"
 
 	json "github.com/goccy/go-json"
 )
@@ -41,6 +41,10 @@ type UnmarshalTypeError = json.UnmarshalTypeError
 
 // Marshal encodes v the way JSON.stringify would write the same value.
 func Marshal(v any) ([]byte, error) {
+	// The package-level functions, not a pooled json.Encoder: Encoder.Encode
+	// reads the variable os.Stdout on every call (for its debug option), a
+	// data race with any program that reassigns os.Stdout, as the testing
+	// package does around every Example. MarshalWithOption reads no global.
 	b, err := json.MarshalWithOption(v, json.DisableHTMLEscape())
 	if err != nil {
 		if !isNonFinite(err) {
@@ -65,52 +69,18 @@ func fix(b []byte) []byte {
 }
 
 // AppendLine appends to dst the encoding of v, exactly as Marshal writes it,
-// followed by a newline. It reuses pooled encoders and allocates nothing in
-// the steady state when dst has room. On error dst is returned unchanged.
+// followed by a newline. It allocates the encoding once (the encoder returns
+// a slice of its own) and copies it into dst. On error dst is returned
+// unchanged.
 func AppendLine(dst []byte, v any) ([]byte, error) {
-	e := encoders.Get().(*lineEncoder)
-	n0 := len(dst)
-	e.w.b = dst
-	err := e.enc.Encode(v)
-	out := e.w.b
-	e.w.b = nil
-	encoders.Put(e)
+	b, err := Marshal(v)
 	if err != nil {
-		if !isNonFinite(err) {
-			return dst[:n0], err
-		}
-		if out, err = encodeNonFinite(dst[:n0], v); err != nil {
-			return dst[:n0], err
-		}
-		out = append(out, '\n')
+		return dst, err
 	}
-	if body := out[n0 : len(out)-1]; needsFix(body) {
-		fixed := fix(body)
-		out = append(append(out[:n0], fixed...), '\n')
-	}
-	return out, nil
+	dst = slices.Grow(dst, len(b)+1) // one growth for the text and its newline
+	dst = append(dst, b...)
+	return append(dst, '\n'), nil
 }
-
-// lineEncoder is a reusable encoder that appends to a byte slice.
-type lineEncoder struct {
-	w   appendWriter
-	enc *json.Encoder
-}
-
-type appendWriter struct{ b []byte }
-
-func (w *appendWriter) Write(p []byte) (int, error) {
-	w.b = append(w.b, p...)
-	return len(p), nil
-}
-
-// encoders is a cache of lineEncoders, safe for concurrent use.
-var encoders = sync.Pool{New: func() any {
-	e := &lineEncoder{}
-	e.enc = json.NewEncoder(&e.w)
-	e.enc.SetEscapeHTML(false)
-	return e
-}}
 
 // Unmarshal decodes data into v.
 func Unmarshal(data []byte, v any) error {

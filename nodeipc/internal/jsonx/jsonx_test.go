@@ -2,6 +2,7 @@ package jsonx
 
 import (
 	"math"
+	"os"
 	"testing"
 )
 
@@ -48,6 +49,41 @@ func TestAppendLineMatchesMarshal(t *testing.T) {
 		}
 		if string(got) != "prefix"+string(want)+"\n" {
 			t.Errorf("AppendLine(%#v) = %q, want %q", v, got, "prefix"+string(want)+"\n")
+		}
+	}
+}
+
+// TestEncodeLeavesStdoutAlone: the encoder must not read os.Stdout, which a
+// program may reassign while another goroutine encodes (the testing package
+// does around every Example). Under -race this fails if it does.
+func TestEncodeLeavesStdoutAlone(t *testing.T) {
+	stdout := os.Stdout
+	defer func() { os.Stdout = stdout }()
+	done := make(chan error, 1)
+	go func() {
+		var dst []byte
+		for i := range 200 {
+			var err error
+			if dst, err = AppendLine(dst[:0], map[string]any{"i": i, "s": "<&>"}); err != nil {
+				done <- err
+				return
+			}
+			if _, err = Marshal([]any{i, "<&>"}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		default:
+			os.Stdout = stdout
 		}
 	}
 }

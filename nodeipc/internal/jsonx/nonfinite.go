@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	json "github.com/goccy/go-json"
+
+	"github.com/nodeipc/nodeipc-go/nodeipc/internal/jsontag"
 )
 
 // The encoder refuses NaN and ±Inf (as encoding/json does); JSON.stringify
@@ -169,7 +171,7 @@ func walkStruct(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 		if !ok {
 			continue // behind a nil embedded pointer
 		}
-		if f.omitEmpty && isEmpty(fv) || f.omitZero && isZero(fv) {
+		if f.omitEmpty && jsontag.Empty(fv) || f.omitZero && isZero(fv) {
 			continue
 		}
 		if n > 0 {
@@ -238,18 +240,6 @@ func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
 		v = v.Field(x)
 	}
 	return v, true
-}
-
-func isEmpty(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
-		return v.IsZero()
-	}
-	return false
 }
 
 func isZero(v reflect.Value) bool {
