@@ -4,7 +4,9 @@ package winecompat
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -172,7 +174,14 @@ func runWineEnv(timeout time.Duration, env []string, exe string, args ...string)
 	return runWineWith(os.Getenv("WINE"), timeout, env, exe, args...)
 }
 
-// runWineWith is runWineEnv with the given wine.
+// runWineWith is runWineEnv with the given wine. A run that does not end
+// within timeout fails, and everything it started is stopped first: its
+// wine loader is killed, then its prefix's wineserver is stopped (-k kills
+// every Windows process of the prefix, among them the children the run
+// forked, which wine starts outside the loader's process tree) and waited
+// for (-w), so that nothing of a hung run lingers into the next test (the
+// suite runs one wine program at a time per prefix; the next run starts a
+// fresh wineserver).
 func runWineWith(wine string, timeout time.Duration, env []string, exe string, args ...string) (string, error) {
 	f, err := os.CreateTemp("", "nodeipc-wine-out")
 	if err != nil {
@@ -194,9 +203,45 @@ func runWineWith(wine string, timeout time.Duration, env []string, exe string, a
 		cmd.Process.Kill()
 		<-done
 		err = fmt.Errorf("timed out after %v", timeout)
+		if serr := stopWine(wine); serr != nil {
+			err = fmt.Errorf("%v; stopping what it left running: %v", err, serr)
+		}
 	}
 	b, _ := os.ReadFile(f.Name())
 	return string(bytes.TrimSpace(b)), err
+}
+
+// wineserver returns the command that runs the wineserver of a wine's
+// prefix: for $WINE10, $WINE10_SERVER (scripts/wine/env.sh writes it: it
+// runs wine 10's wineserver in its root on the wine 10 prefix), else the
+// wineserver next to the wine loader (on $WINEPREFIX).
+func wineserver(wine string) (string, error) {
+	if w10 := os.Getenv("WINE10"); w10 != "" && wine == w10 {
+		s := os.Getenv("WINE10_SERVER")
+		if s == "" {
+			return "", errors.New("WINE10_SERVER is unset (scripts/wine/env.sh sets it)")
+		}
+		return s, nil
+	}
+	return filepath.Join(filepath.Dir(wine), "wineserver"), nil
+}
+
+// stopWine kills every process of the prefix of wine and waits until its
+// wineserver has exited.
+func stopWine(wine string) error {
+	server, err := wineserver(wine)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// -k fails when no wineserver runs: what counts is that -w then finds
+	// none (or waits until the killed one is gone).
+	exec.CommandContext(ctx, server, "-k").Run()
+	if out, err := exec.CommandContext(ctx, server, "-w").CombinedOutput(); err != nil {
+		return fmt.Errorf("%s -w: %v %s", server, err, out)
+	}
+	return nil
 }
 
 // script returns the path of a Node script of the suite (testdata/win) or of

@@ -60,8 +60,9 @@ wine_teardown() {
 # $TMPDIR) and the checkout at their own paths, so that a path means the
 # same inside and out, and writes a wrapper that runs that wine64 on a fresh
 # prefix of its own. After it, WINE10 is the wrapper (use it as WINE is
-# used); wine10_teardown stops its wineserver, unmounts, removes the prefix
-# and releases the root's lock.
+# used) and WINE10_SERVER one that runs wine 10's wineserver on that prefix
+# (the suite stops a hung run's processes with it); wine10_teardown stops
+# its wineserver, unmounts, removes the prefix and releases the root's lock.
 #
 # Safety: the bind mounts make the real /tmp, /dev and the checkout
 # reachable under the root, so the root is never removed while anything is
@@ -135,7 +136,7 @@ wine10_setup() {
   # lock: they are gone).
   local old
   for old in /tmp/nodeipc-wine10.*.run; do
-    [ -f "$old" ] && grep -qF "chroot '$r' " "$old" && rm -rf "${old%.run}" "$old"
+    [ -f "$old" ] && grep -qF "chroot '$r' " "$old" && rm -rf "${old%.run}" "$old" "${old%.run}.server"
   done
   if [ ! -x "$r/usr/lib/wine/wine64" ]; then
     echo "building a Debian 13 root with wine 10 in $r"
@@ -165,9 +166,10 @@ wine10_setup() {
     ;;
   esac
   wine10_mount "$PWD" "$r$PWD" || return 1
-  export WINE10_PREFIX WINE10
+  export WINE10_PREFIX WINE10 WINE10_SERVER
   WINE10_PREFIX=$(mktemp -d /tmp/nodeipc-wine10.XXXXXX)
   WINE10=$WINE10_PREFIX.run
+  WINE10_SERVER=$WINE10_PREFIX.server
   # wine 10 aborts at start ("free(): invalid pointer") when TMPDIR is
   # set, wherever it points: the wrapper runs it without (what is under
   # TMPDIR stays reachable through the mounts above).
@@ -175,7 +177,11 @@ wine10_setup() {
 #!/bin/sh
 exec chroot '$r' env -u TMPDIR WINEPREFIX='$WINE10_PREFIX' XDG_RUNTIME_DIR='$WINE10_PREFIX' WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' WINEARCH=win64 /usr/lib/wine/wine64 "\$@"
 EOS
-  chmod +x "$WINE10"
+  cat >"$WINE10_SERVER" <<EOS
+#!/bin/sh
+exec chroot '$r' env -u TMPDIR WINEPREFIX='$WINE10_PREFIX' XDG_RUNTIME_DIR='$WINE10_PREFIX' /usr/lib/wine/wineserver "\$@"
+EOS
+  chmod +x "$WINE10" "$WINE10_SERVER"
   echo "wine 10: $(chroot "$r" /usr/lib/wine/wine64 --version)"
   "$WINE10" wineboot -i >/dev/null 2>&1
 }
@@ -183,7 +189,7 @@ EOS
 wine10_teardown() {
   if [ -n "${WINE10_PREFIX:-}" ]; then
     chroot "$WINE10_ROOT" env -u TMPDIR WINEPREFIX="$WINE10_PREFIX" /usr/lib/wine/wineserver -k 2>/dev/null || true
-    case "$WINE10_PREFIX" in /tmp/nodeipc-wine10.*) rm -rf "$WINE10_PREFIX" "$WINE10_PREFIX.run" ;; esac
+    case "$WINE10_PREFIX" in /tmp/nodeipc-wine10.*) rm -rf "$WINE10_PREFIX" "$WINE10_PREFIX.run" "$WINE10_PREFIX.server" ;; esac
     WINE10_PREFIX=
   fi
   local m

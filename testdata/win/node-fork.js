@@ -4,7 +4,8 @@
 // involved. The parent forks this script for each serialization, checks an
 // echo (including a message above 64 KiB), hands the child a net.Server (with
 // its own listener closed, so the OS cannot pick the parent) and a
-// net.Socket, and expects the child to answer over both.
+// net.Socket, and expects the child to answer over both, then to exit 0
+// after disconnect().
 //   node node-fork.js            parent
 //   node node-fork.js shared     parent and child accept on one server
 //   node node-fork.js child      child
@@ -13,15 +14,22 @@ const net = require('node:net');
 const assert = require('node:assert');
 
 if (process.argv[2] === 'child') {
+  // Writes the reply, ends the socket and closes it once the end is sent.
+  // end() alone keeps the socket, and so the child, alive until the peer's
+  // EOF arrives; under wine a socket handed over from another process
+  // sometimes never gets it (the parent has read the line and closed its
+  // end, the child's copy waits on), and the parent, waiting for the child
+  // to exit after disconnect(), hung.
+  const reply = (sock, line) => sock.end(line, () => sock.destroy());
   let server;
   process.on('disconnect', () => server && server.close());
   process.on('message', (m, handle) => {
     if (m === 'server') {
       server = handle;
-      handle.on('connection', (s) => s.end('from-child-server\n'));
+      handle.on('connection', (s) => reply(s, 'from-child-server\n'));
       process.send('server-received');
     } else if (m === 'socket') {
-      handle.end('from-child-socket\n');
+      reply(handle, 'from-child-socket\n');
       process.send('socket-received');
     } else {
       process.send({ echo: m });
@@ -30,7 +38,8 @@ if (process.argv[2] === 'child') {
 } else {
   const once = (child) => new Promise((resolve) => child.once('message', resolve));
   // Reads one line. (Under wine the peer's end() of a socket it received
-  // does not always reach this side as EOF, so lines, not EOF, end replies.)
+  // does not always reach this side as EOF, so lines, not EOF, end replies;
+  // the other way round too, hence the child's reply().)
   const readAll = (sock) => new Promise((resolve, reject) => {
     let s = '';
     sock.setEncoding('utf8');
