@@ -16,7 +16,10 @@ import (
 // TestRecipesThroughTap runs the recipes again with cmd/nodeipc-tap
 // between each tool and its Go worker (a wrapper script that execs the
 // tap, given to the tool in place of the worker): each passes unchanged,
-// and the log holds the traffic of both directions and no error.
+// and the log holds the traffic of both directions and no error. A recipe
+// that SIGKILLs a worker kills the tap, which takes along what it has not
+// relayed yet; the throng recipe waits until no handoff to the worker
+// awaits its ACK first (see examples/throng/run.js).
 func TestRecipesThroughTap(t *testing.T) {
 	root, nodes, dir, bins := recipeSetup(t)
 	tap := filepath.Join(dir, "nodeipc-tap")

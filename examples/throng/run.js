@@ -38,25 +38,60 @@ async function getRetry(port) {
   }
 }
 
-const online = () => new Promise((resolve) => cluster.once('listening', (w) => resolve(w)));
+// listening(n) resolves with the next n workers to emit 'listening'. (Two
+// cluster.once('listening') listeners would both fire on the first event:
+// one worker would be taken for two, and the recipe would kill a worker
+// still starting, whose queryServer answer then fails with EPIPE.)
+function listening(n) {
+  return new Promise((resolve) => {
+    const seen = [];
+    const on = (w) => {
+      seen.push(w);
+      if (seen.length === n) {
+        cluster.off('listening', on);
+        resolve(seen);
+      }
+    };
+    cluster.on('listening', on);
+  });
+}
+
+// settled(worker) resolves once the primary holds no handle the worker has
+// yet to acknowledge. Node queues a message sent after a handle until the
+// handle's NODE_HANDLE_ACK arrives, and calls send()'s callback once it is
+// written; go-child's http-worker ignores the message itself.
+//
+// Why it matters: a worker killed while the primary still waits for the
+// ACK of a connection it handed over never emits 'disconnect' (Node 18 to
+// 26: the channel's end postpones the disconnect until that ACK, which
+// cannot come any more), so throng, which forks on 'disconnect', never
+// forks a replacement. Under load the HTTP answer can reach the client
+// before the ACK reaches the primary (with nodeipc-tap in between, the ACK
+// takes one more hop, and the SIGKILL takes the tap with any bytes it has
+// not relayed yet).
+function settled(worker) {
+  return new Promise((resolve, reject) => worker.send({ recipe: 'settled' }, (err) => (err ? reject(err) : resolve())));
+}
 
 (async () => {
   const port = await freePort();
   process.env.PORT = String(port); // cluster.fork() passes process.env on
   cluster.setupPrimary({ exec: 'http-worker', args: ['served by go'], execArgv: [] });
   process.execPath = goChild; // for the primary's life: throng re-forks later
-  const listening = Promise.all([online(), online()]);
+  const both = listening(2);
   const throng = require('throng');
   throng({ count: 2, grace: 2000, signals: ['SIGTERM'], worker: () => {} });
-  await listening;
+  await both;
   assert.equal(Object.keys(cluster.workers).length, 2);
   assert.equal(await getRetry(port), 'served by go');
 
   // A worker dies: throng forks a new Go worker, which serves.
   const [first] = Object.values(cluster.workers);
-  const revived = online();
+  await settled(first);
+  const revived = listening(1);
+  const died = new Promise((resolve) => first.once('exit', resolve));
   first.process.kill('SIGKILL');
-  const w = await revived;
+  const [[w]] = await Promise.all([revived, died]);
   assert.notEqual(w.id, first.id);
   for (let i = 0; i < 10; i++) assert.equal(await get(port), 'served by go');
   assert.equal(Object.keys(cluster.workers).length, 2);
