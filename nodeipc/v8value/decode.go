@@ -135,10 +135,25 @@ func (r *reader) length(unit int) (int, error) {
 	return r.sizedLength(unit, false)
 }
 
-// bufferLength reads an ArrayBuffer's byte length: 32-bit up to format 15,
-// a full 64-bit varint (V8's size_t) from format 16 on.
+// bufferLength reads an ArrayBuffer's byte length (tags B, C and ~):
+// 32-bit up to format 15, a full 64-bit varint (V8's size_t) from format 16
+// on.
 func (r *reader) bufferLength() (int, error) {
 	return r.sizedLength(1, r.version >= 16)
+}
+
+// bufferMax reads a resizable ArrayBuffer's maximum byte length, which
+// need not fit the remaining input: 32-bit up to format 15, 64-bit from
+// format 16 on.
+func (r *reader) bufferMax() (uint64, error) {
+	if r.version >= 16 {
+		return r.varint()
+	}
+	v, err := r.varint()
+	if err == nil && v > math.MaxUint32 {
+		err = r.fail(ErrBadLength, "length exceeds 32 bits")
+	}
+	return v, err
 }
 
 func (r *reader) sizedLength(unit int, wide bool) (int, error) {
@@ -313,13 +328,22 @@ func (r *reader) readValue() (any, error) {
 			ab := &ArrayBuffer{Bytes: r.raw(n)}
 			r.ids[id] = ab
 			return r.afterBuffer(ab)
+		case 'C':
+			id := r.allocID()
+			n, err := r.bufferLength()
+			if err != nil {
+				return nil, err
+			}
+			ab := &ArrayBuffer{Bytes: r.raw(n), Immutable: true}
+			r.ids[id] = ab
+			return r.afterBuffer(ab)
 		case '~':
 			id := r.allocID()
 			n, err := r.bufferLength()
 			if err != nil {
 				return nil, err
 			}
-			max, err := r.varint()
+			max, err := r.bufferMax()
 			if err != nil {
 				return nil, err
 			}

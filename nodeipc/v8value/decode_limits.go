@@ -9,8 +9,9 @@ import (
 
 // maxVersion is the newest serializer format version the decoder reads.
 // Format 16 (V8 14.9 and later: Deno 2.9, Node 27) differs from 15 only in
-// the width of ArrayBuffer lengths (see reader.bufferLength); Marshal
-// still writes [Version], which every supported Node release reads.
+// the width of ArrayBuffer and ArrayBufferView lengths and offsets (see
+// reader.bufferLength; views are refused in every format); Marshal still
+// writes [Version], which every supported Node release reads.
 const maxVersion = 16
 
 // initialElements is the capacity a dense array starts with when it

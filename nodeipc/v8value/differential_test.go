@@ -61,6 +61,10 @@ func nodeRejectionCases() map[string][]byte {
 	add("duplicate extra prop of dense array", "ff0f4101490222016149022201614904240201")
 	add("dense array prop naming an element", "ff0f410149022201304904240101")
 	add("distinct keys", "ff0f6f220161490222016249047b02")
+	add("immutable ArrayBuffer", "ff0f4303070809")
+	add("immutable ArrayBuffer shared", "ff0f6f22016143030102032201625e017b02")
+	add("resizable ArrayBuffer", "ff0f7e010409")
+	add("resizable ArrayBuffer maximum over 32 bits", "ff0f7e01808080802009")
 	for _, p := range []string{"4902", "220161", "30", "5f", "54", "5a00", "4e0000000000000000"} {
 		add("host object around primitive "+p, "ff0f5c01"+p)
 	}
@@ -243,7 +247,9 @@ var (
 )
 
 // versionSpecific reports whether Node release major refuses p for a
-// difference between releases: Float16Array views (Node 24+), and the
+// difference between releases: Float16Array views (Node 24+), resizable
+// ArrayBuffers (tag ~, read by Node 20+), immutable ArrayBuffers (tag C,
+// read by Node 26+), and the
 // order of an Error's fields, which Node 22+ fix (message, stack, cause)
 // while Node 18 and 20 read any order and write the cause first.
 func versionSpecific(major int, p []byte) bool {
@@ -266,6 +272,8 @@ func versionSpecific(major int, p []byte) bool {
 		switch x := v.(type) {
 		case *TypedArray:
 			found = major < 24 && x.Type == Float16Array
+		case *ArrayBuffer:
+			found = major < 26 && x.Immutable || major < 20 && x.Resizable
 		case *Error:
 			found = major >= 22
 		case *Object:

@@ -32,7 +32,7 @@
 //	R  RegExp                    *RegExp
 //	;  Map                       *Map (ordered entries, any keys)
 //	'  Set                       *Set
-//	B/~ ArrayBuffer              *ArrayBuffer
+//	B/~/C ArrayBuffer            *ArrayBuffer (~ resizable, C immutable)
 //	\  host object kind 0        *TypedArray (Buffer, Uint8Array, DataView, …)
 //	\  host object kind 1        *HostObject
 //	r  Error                     *Error
@@ -81,22 +81,52 @@
 // applies it; Unicode property values are not checked). Where releases
 // differ it accepts what a supported release writes: the v flag (Node
 // 20+), modifier groups and repeated group names (Node 24+), Float16Array
-// (Node 24+), any order of an Error's fields (Node 18 and 20; Node 22+
+// (Node 24+), resizable ArrayBuffers (Node 20+), immutable ArrayBuffers
+// (Node 26+), any order of an Error's fields (Node 18 and 20; Node 22+
 // want message, stack, cause).
 //
 // # Format versions
 //
-// Decode, Unmarshal, Validate and Scan read formats 13 to 16. Format 16
-// (V8 14.9 and later: what Deno 2.9 writes on an advanced IPC channel, and
-// what Node 27 will write) differs from 15 in one point only: the byte
-// length of an ArrayBuffer and the length and maximum of a resizable one
-// are 64-bit varints (V8's size_t) instead of 32-bit ones. For every
-// buffer under 4 GiB the bytes after the header are the same. Marshal
-// writes format 15 ([Version]), which every supported Node release and
-// Deno read; it will write 16 only once every supported Node reads it
-// (Node 27 reads both, Node 26 and earlier only up to 15), so a value
-// decoded from a format-16 payload re-encodes with the header FF 0F and
-// otherwise the same bytes.
+// Decode, Unmarshal, Validate and Scan read formats 13 to 16; Marshal
+// writes 15 ([Version]), which every supported Node release and Deno
+// read. V8 14.9 and later write 16 (Deno 2.9 on an advanced IPC channel,
+// Node 27 next). V8's src/objects/value-serializer.cc describes version
+// 16 as: ArrayBuffer and ArrayBufferView lengths and offsets are no
+// longer truncated to 32 bits but written as full size_t values, the
+// deserializer reads 64-bit values even on 32-bit machines, and a
+// resizable ArrayBuffer may have a maximum over 4 GB. Nothing else in
+// the format changed, and what the codec does with each point:
+//
+//   - The byte length of an ArrayBuffer (tags B, C and ~) and the maximum
+//     of a resizable one are 64-bit varints in format 16 and are read as
+//     such; up to format 15 a value over 2^32-1 is refused with
+//     [ErrBadLength] (V8 15 silently drops the extra bits). V8's writer
+//     still refuses a buffer longer than 2^32-1 bytes, so only a
+//     resizable buffer's maximum can actually differ from format 15.
+//     Marshal refuses such a maximum ([*UnsupportedValueError]): Node 26
+//     and earlier read it as 32 bits.
+//   - The byte offset and length of an ArrayBufferView (tag V after its
+//     buffer) are 64-bit too. The codec refuses tag V in every format
+//     ([ErrBadTag]): Node and Deno write views as host objects, whose
+//     layout (kind, type index, 32-bit byte length, bytes) is Node's own
+//     and did not change.
+//   - Strings, array lengths, property counts, back-reference ids, BigInt
+//     bit fields, RegExp flags, Error sub-tags and host objects stay
+//     32-bit and unchanged; a wider value is refused in format 16 as in
+//     15.
+//
+// V8 reads these lengths as 64-bit in every format version, with no check
+// of the version; the header itself is refused above the newest version
+// it knows. Independent of the version, newer V8s (Node 26's 14.6
+// already) read tag C, an immutable ArrayBuffer
+// (ArrayBuffer.prototype.transferToImmutable) laid out like B: Node 26
+// reads it and writes it under format 15 when
+// immutable buffers are enabled (--js-immutable-arraybuffer); Node 18 to
+// 24 refuse it. The codec reads it in every format as an [*ArrayBuffer]
+// with Immutable set, and Marshal writes it back as C.
+//
+// A value decoded from a format-16 payload re-encodes with the header
+// FF 0F and otherwise the same bytes.
 //
 // Functions, channels, unsafe pointers and complex numbers cannot be encoded
 // and yield an *UnsupportedTypeError (Node: DataCloneError). Node's send-side

@@ -418,7 +418,13 @@ func (e *encoder) value(v any) error {
 		if e.id(x) {
 			return nil
 		}
-		if x.Resizable {
+		switch {
+		case x.Resizable && x.Immutable:
+			return &UnsupportedValueError{x, "ArrayBuffer both resizable and immutable"}
+		case x.Immutable:
+			e.buf = append(e.buf, 'C')
+			e.varint(uint64(len(x.Bytes)))
+		case x.Resizable:
 			if x.MaxByteLength < uint64(len(x.Bytes)) {
 				return &UnsupportedValueError{x, "resizable ArrayBuffer longer than MaxByteLength"}
 			}
@@ -429,7 +435,7 @@ func (e *encoder) value(v any) error {
 			e.buf = append(e.buf, '~')
 			e.varint(uint64(len(x.Bytes)))
 			e.varint(x.MaxByteLength)
-		} else {
+		default:
 			e.buf = append(e.buf, 'B')
 			e.varint(uint64(len(x.Bytes)))
 		}

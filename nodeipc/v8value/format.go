@@ -179,9 +179,12 @@ func (f *formatter) value(v any, depth int) {
 	case *TypedArray:
 		f.typedArray(x)
 	case *ArrayBuffer:
-		if x.Resizable {
+		switch {
+		case x.Resizable:
 			f.str("ArrayBuffer(" + strconv.Itoa(len(x.Bytes)) + ", resizable) ")
-		} else {
+		case x.Immutable:
+			f.str("ArrayBuffer(" + strconv.Itoa(len(x.Bytes)) + ", immutable) ")
+		default:
 			f.str("ArrayBuffer(" + strconv.Itoa(len(x.Bytes)) + ") ")
 		}
 		f.hex(x.Bytes)

@@ -12,6 +12,7 @@ import (
 // full decode holds at that key.
 func FuzzScanAgrees(f *testing.F) {
 	addGoldenSeeds(f)
+	addArrayBufferTagSeeds(f)
 	for _, h := range []string{
 		"ff0f6f2203636d64220b4e4f44455f48414e444c452203736d73676f220161490222016261025e027b027b02",
 		"ff0f6f2203636d642204784e4f4422036d73676f22017849027b01220178490a7b03",

@@ -263,7 +263,7 @@ func (s *scanner) value() (kind, error) {
 			return kindObject, s.mapOrSet(':', 2)
 		case '\'':
 			return kindObject, s.mapOrSet(',', 1)
-		case 'B', '~':
+		case 'B', 'C', '~':
 			return kindObject, s.buffer(tag)
 		case '\\':
 			return kindObject, s.hostObject()
@@ -593,7 +593,7 @@ func (s *scanner) buffer(tag byte) error {
 		return err
 	}
 	if tag == '~' {
-		max, err := s.varint()
+		max, err := s.bufferMax()
 		if err != nil {
 			return err
 		}

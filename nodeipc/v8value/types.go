@@ -147,12 +147,15 @@ type Set struct {
 	Values []any
 }
 
-// ArrayBuffer is a JavaScript ArrayBuffer (tag B), or a resizable one (tag ~)
-// when Resizable is set.
+// ArrayBuffer is a JavaScript ArrayBuffer (tag B), a resizable one (tag ~)
+// when Resizable is set, or an immutable one (tag C, what
+// ArrayBuffer.prototype.transferToImmutable returns) when Immutable is set.
+// A buffer is never both: Marshal refuses that.
 type ArrayBuffer struct {
 	Bytes         []byte
 	Resizable     bool
 	MaxByteLength uint64 // only for resizable buffers
+	Immutable     bool
 }
 
 // ViewType is the Node host-object type index of an ArrayBufferView.
