@@ -44,6 +44,16 @@ func holdingPair(t *testing.T, burst []byte) (ch *Channel, peer *net.UnixConn, f
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The background reader must be in its read before the first Recv
+	// starts: a reader goroutine that only starts once that Recv has read
+	// the burst and let go would take the read side at once (not after
+	// recvHold, which a hand-over arms) and wait on the socket for ever,
+	// and synctest.Wait would never return (a goroutine waiting on a real
+	// socket is not durably blocked). On an emulated or busy machine the
+	// goroutine New starts can run that late.
+	for !ch.rd.bg.Load() {
+		runtime.Gosched()
+	}
 	// The first Recv takes the read side from the background reader and
 	// reads the burst itself.
 	got := make(chan *Message, 1)
