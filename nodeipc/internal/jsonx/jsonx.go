@@ -27,7 +27,8 @@ package jsonx
 
 import (
 	"bytes"
-	"slices"
+	stdjson "encoding/json"
+	"sync"
 
 	json "github.com/goccy/go-json"
 )
@@ -41,20 +42,11 @@ type UnmarshalTypeError = json.UnmarshalTypeError
 
 // Marshal encodes v the way JSON.stringify would write the same value.
 func Marshal(v any) ([]byte, error) {
-	// The package-level functions, not a pooled json.Encoder: Encoder.Encode
-	// reads the variable os.Stdout on every call (for its debug option), a
-	// data race with any program that reassigns os.Stdout, as the testing
-	// package does around every Example. MarshalWithOption reads no global.
-	b, err := json.MarshalWithOption(v, json.DisableHTMLEscape())
+	b, err := AppendLine(nil, v)
 	if err != nil {
-		if !isNonFinite(err) {
-			return nil, err
-		}
-		if b, err = encodeNonFinite(nil, v); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
-	return fix(b), nil
+	return b[:len(b)-1], nil
 }
 
 // fix rewrites b where JSON.stringify's text differs (see stringify.go).
@@ -68,18 +60,63 @@ func fix(b []byte) []byte {
 	return unescapeLineSeparators(b)
 }
 
+// lineEncoder is a pooled encoding/json Encoder that appends to a slice.
+//
+// The encoder is the standard library's, not goccy/go-json's (which the
+// package uses to decode): go-json's Encoder reads the variable os.Stdout
+// on every Encode (for a debug option), a data race with any program that
+// reassigns os.Stdout, as the testing package does around every Example;
+// its Marshal functions read no global but allocate a new slice per value,
+// garbage that let the heap of a channel with its write queue full grow
+// ~25 MiB past what the queue holds. encoding/json's Encoder reads no
+// global and encodes into a pooled buffer.
+type lineEncoder struct {
+	w   appendWriter
+	enc *stdjson.Encoder
+}
+
+type appendWriter struct{ b []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// encoders is a cache of lineEncoders, safe for concurrent use.
+var encoders = sync.Pool{New: func() any {
+	e := &lineEncoder{}
+	e.enc = stdjson.NewEncoder(&e.w)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
 // AppendLine appends to dst the encoding of v, exactly as Marshal writes it,
-// followed by a newline. It allocates the encoding once (the encoder returns
-// a slice of its own) and copies it into dst. On error dst is returned
-// unchanged.
+// followed by a newline. On error dst is returned unchanged.
 func AppendLine(dst []byte, v any) ([]byte, error) {
-	b, err := Marshal(v)
+	n0 := len(dst)
+	e := encoders.Get().(*lineEncoder)
+	e.w.b = dst
+	err := e.enc.Encode(v) // writes only on success, text and "\n"
+	out := e.w.b
+	e.w.b = nil
+	encoders.Put(e)
 	if err != nil {
-		return dst, err
+		if !isNonFinite(err) {
+			return dst, err
+		}
+		b, err := encodeNonFinite(nil, v)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, fix(b)...)
+		return append(dst, '\n'), nil
 	}
-	dst = slices.Grow(dst, len(b)+1) // one growth for the text and its newline
-	dst = append(dst, b...)
-	return append(dst, '\n'), nil
+	body := out[n0 : len(out)-1]
+	if !needsFix(body) {
+		return out, nil
+	}
+	fixed := fix(body) // in place (shorter) or a new slice
+	return append(append(out[:n0], fixed...), '\n'), nil
 }
 
 // Unmarshal decodes data into v.

@@ -2,6 +2,7 @@ package jsonx
 
 import (
 	"encoding"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -26,11 +27,18 @@ import (
 
 // isNonFinite reports whether err is the encoder's refusal of NaN or ±Inf.
 func isNonFinite(err error) bool {
+	var str string
 	var uv *json.UnsupportedValueError
-	if !errors.As(err, &uv) {
+	var su *stdjson.UnsupportedValueError
+	switch {
+	case errors.As(err, &su):
+		str = su.Str
+	case errors.As(err, &uv):
+		str = uv.Str
+	default:
 		return false
 	}
-	switch uv.Str {
+	switch str {
 	case "NaN", "+Inf", "-Inf", "Inf":
 		return true
 	}
