@@ -1,7 +1,7 @@
 // Package jsonx is the one place nodeipc touches a JSON library. Everything
-// else calls these functions, so the implementation (github.com/goccy/go-json
-// today) can be swapped for encoding/json or encoding/json/v2 in this file
-// alone.
+// else calls these functions, so the implementation (encoding/json encodes,
+// github.com/goccy/go-json decodes and validates) can be swapped in this
+// package alone.
 //
 // The encoder writes what JavaScript's JSON.stringify writes for the same
 // value (the JavaScript value the receiver's JSON.parse makes of it):
