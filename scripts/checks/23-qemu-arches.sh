@@ -11,8 +11,9 @@
 # discarding descriptors past a short control buffer, which qemu-user's
 # recvmsg translation receives into its own larger buffer and leaves open;
 # then a compat subset: JSON
-# and advanced echo from a Node parent, and handle scenarios (a server, TCP
-# sockets, socket lists). With CI=true a missing qemu or Node fails.
+# and advanced echo from a Node parent (advanced on arm64 only: s390x's
+# Node has nodejs/node#55834, see below), and handle scenarios (a server,
+# TCP sockets, socket lists). With CI=true a missing qemu or Node fails.
 # The binaries run with NODEIPC_TEST_EMULATOR set, so that tests which
 # re-execute the test binary skip even where binfmt_misc would run it (they
 # would measure qemu: its CPU time, memory and exec races). Every emulated
@@ -95,7 +96,16 @@ for arch in arm64 s390x; do
     fi
   }
   run testdata/node/parent-echo.js "$work/$arch-go-child" --skip=big echo
-  run testdata/node/parent-echo.js "$work/$arch-go-child" --serialization=advanced --skip=big echo
+  # Advanced mode from a Node parent only where that Node has the fix for
+  # nodejs/node#55834 (Node PR #56106): node-linux-s390x's newest release,
+  # 20.11.0, predates it, and its reader stops delivering advanced-mode
+  # messages for good when a read ends inside a frame's length prefix (seen
+  # here: the 20,000-message burst stuck at ~10,600 while go-child waited
+  # for input with nothing unwritten). Big-endian advanced mode is still
+  # covered by the in-process suite (v8value's vectors and round trips).
+  if [ $arch != s390x ]; then
+    run testdata/node/parent-echo.js "$work/$arch-go-child" --serialization=advanced --skip=big echo
+  fi
   for sc in server socket-tcp socket-list; do
     run testdata/node/handles-parent.js $sc "$work/$arch-go-child" "$work/$arch-root"
   done
