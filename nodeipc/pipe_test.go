@@ -24,14 +24,7 @@ import (
 func TestPipe(t *testing.T) {
 	for _, mode := range []nodeipc.Serialization{nodeipc.JSON, nodeipc.Advanced} {
 		t.Run(mode.String(), func(t *testing.T) {
-			a, b, err := nodeipc.Pipe(&nodeipc.Options{Serialization: mode}, &nodeipc.Options{Serialization: mode})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
-			defer b.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
+			a, b, ctx := pipePair(t, &nodeipc.Options{Serialization: mode}, &nodeipc.Options{Serialization: mode})
 			for _, dir := range [][2]*nodeipc.Channel{{a, b}, {b, a}} {
 				from, to := dir[0], dir[1]
 				go func() {
@@ -139,6 +132,23 @@ func dialRead(t *testing.T, addr string) string {
 	var buf bytes.Buffer
 	io.Copy(&buf, c)
 	return buf.String()
+}
+
+// pipePair returns two Channels connected by Pipe, closed when the test
+// ends, and a context that bounds the test's waits.
+func pipePair(t *testing.T, aOpts, bOpts *nodeipc.Options) (a, b *nodeipc.Channel, ctx context.Context) {
+	t.Helper()
+	a, b, err := nodeipc.Pipe(aOpts, bOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a.Close()
+		b.Close()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return a, b, ctx
 }
 
 func TestPipeSerializationMismatch(t *testing.T) {

@@ -3,14 +3,10 @@
 package nodeipc_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strconv"
 	"testing"
-	"time"
-
-	"github.com/nodeipc/nodeipc-go/nodeipc"
 )
 
 // TestSendLeavesStdoutAlone: a program may reassign os.Stdout while one of
@@ -20,14 +16,7 @@ import (
 // reports a data race it cannot avoid. Under -race this test fails if the
 // encoder reads os.Stdout; the messages also arrive intact.
 func TestSendLeavesStdoutAlone(t *testing.T) {
-	a, b, err := nodeipc.Pipe(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	defer b.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	a, b, ctx := pipePair(t, nil, nil)
 
 	stdout := os.Stdout
 	defer func() { os.Stdout = stdout }()
