@@ -27,7 +27,8 @@ echo "== go test -race"
 NODEIPC_REQUIRE_NODE=1 go test -race -count=1 -timeout 30m ./...
 
 # Each stage is bounded (NODEIPC_STAGE_LIMIT seconds, 20 minutes by
-# default; the slowest takes about 3 on two cores), so that a hang fails
+# default; the slowest, cross-compiling with a cold build cache, takes
+# about 7 on two cores), so that a hang fails
 # the run with the stage's name instead of running out CI's clock.
 for stage in scripts/checks/*.sh; do
   [ -e "$stage" ] || continue

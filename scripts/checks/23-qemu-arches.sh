@@ -4,10 +4,10 @@
 # (installed into its own directory, not the main package.json) and
 # cross-built Go binaries. Node's child is a two-line wrapper that execs
 # qemu on the Go binary (no binfmt_misc is needed). Per architecture: the
-# in-process suite (nodeipc/...), less two tests that test the emulator
-# rather than the code: the grandchild test skips itself, because the
-# emulated test binary cannot exec itself without binfmt_misc, and the
-# fd-flood case relies on the kernel
+# in-process suite (nodeipc/...), less the tests that test the emulator
+# rather than the code: those that re-execute the test binary skip
+# themselves (see NODEIPC_TEST_EMULATOR below), and the fd-flood case
+# relies on the kernel
 # discarding descriptors past a short control buffer, which qemu-user's
 # recvmsg translation receives into its own larger buffer and leaves open;
 # then a compat subset: JSON
