@@ -94,12 +94,7 @@ var encoders = sync.Pool{New: func() any {
 // followed by a newline. On error dst is returned unchanged.
 func AppendLine(dst []byte, v any) ([]byte, error) {
 	n0 := len(dst)
-	e := encoders.Get().(*lineEncoder)
-	e.w.b = dst
-	err := e.enc.Encode(v) // writes only on success, text and "\n"
-	out := e.w.b
-	e.w.b = nil
-	encoders.Put(e)
+	out, err := encodeTo(dst, v)
 	if err != nil {
 		if !isNonFinite(err) {
 			return dst, err
@@ -117,6 +112,32 @@ func AppendLine(dst []byte, v any) ([]byte, error) {
 	}
 	fixed := fix(body) // in place (shorter) or a new slice
 	return append(append(out[:n0], fixed...), '\n'), nil
+}
+
+// encodeTo appends encoding/json's text of v (no HTML escaping) and a
+// newline to dst; on error dst is returned unchanged.
+func encodeTo(dst []byte, v any) ([]byte, error) {
+	e := encoders.Get().(*lineEncoder)
+	e.w.b = dst
+	err := e.enc.Encode(v) // writes only on success, text and "\n"
+	out := e.w.b
+	e.w.b = nil
+	encoders.Put(e)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+// encode is encodeTo into a new slice, without the newline: the walk of a
+// value with NaN or ±Inf (nonfinite.go) writes its other parts with the
+// same encoder as the rest.
+func encode(v any) ([]byte, error) {
+	b, err := encodeTo(nil, v)
+	if err != nil {
+		return nil, err
+	}
+	return b[:len(b)-1], nil
 }
 
 // Unmarshal decodes data into v.

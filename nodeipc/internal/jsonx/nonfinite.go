@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	json "github.com/goccy/go-json"
-
 	"github.com/nodeipc/nodeipc-go/nodeipc/internal/jsontag"
 )
 
@@ -27,18 +25,11 @@ import (
 
 // isNonFinite reports whether err is the encoder's refusal of NaN or ±Inf.
 func isNonFinite(err error) bool {
-	var str string
-	var uv *json.UnsupportedValueError
-	var su *stdjson.UnsupportedValueError
-	switch {
-	case errors.As(err, &su):
-		str = su.Str
-	case errors.As(err, &uv):
-		str = uv.Str
-	default:
+	var uv *stdjson.UnsupportedValueError
+	if !errors.As(err, &uv) {
 		return false
 	}
-	switch str {
+	switch uv.Str {
 	case "NaN", "+Inf", "-Inf", "Inf":
 		return true
 	}
@@ -67,7 +58,7 @@ func walk(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 		iv = rv.Addr()
 	}
 	if iv.CanInterface() {
-		b, err := json.MarshalWithOption(iv.Interface(), json.DisableHTMLEscape())
+		b, err := encode(iv.Interface())
 		if err == nil {
 			return append(dst, b...), nil
 		}
@@ -84,9 +75,9 @@ func walk(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 		var b []byte
 		var err error
 		if rv.Kind() == reflect.Float32 {
-			b, err = json.Marshal(float32(f))
+			b, err = encode(float32(f))
 		} else {
-			b, err = json.Marshal(f)
+			b, err = encode(f)
 		}
 		return append(dst, b...), err
 	case reflect.Pointer, reflect.Interface:
@@ -140,7 +131,7 @@ func walkMap(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		kb, _ := json.MarshalWithOption(e.k, json.DisableHTMLEscape())
+		kb, _ := encode(e.k)
 		dst = append(append(dst, kb...), ':')
 		var err error
 		if dst, err = walk(dst, e.v, depth+1); err != nil {
@@ -186,7 +177,7 @@ func walkStruct(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		n++
-		kb, _ := json.MarshalWithOption(f.name, json.DisableHTMLEscape())
+		kb, _ := encode(f.name)
 		dst = append(append(dst, kb...), ':')
 		var err error
 		if f.quoted && isQuotable(fv) {
@@ -212,12 +203,12 @@ func walkQuoted(dst []byte, fv reflect.Value) ([]byte, error) {
 	if (fv.Kind() == reflect.Float32 || fv.Kind() == reflect.Float64) && (math.IsNaN(fv.Float()) || math.IsInf(fv.Float(), 0)) {
 		return append(dst, "null"...), nil
 	}
-	b, err := json.MarshalWithOption(fv.Interface(), json.DisableHTMLEscape())
+	b, err := encode(fv.Interface())
 	if err != nil {
 		return dst, err
 	}
 	if fv.Kind() == reflect.String {
-		q, _ := json.MarshalWithOption(string(b), json.DisableHTMLEscape())
+		q, _ := encode(string(b))
 		return append(dst, q...), nil
 	}
 	return append(append(append(dst, '"'), b...), '"'), nil
